@@ -1,0 +1,122 @@
+"""A scenario compiled to arrays: the form every model works on.
+
+Shapes (``B`` = batch of perturbed copies, ``n`` = actors, ``d`` = issues):
+
+* ``capability`` ``(B, n, d)`` — effective capability of each actor on each issue (the actor's capability
+  unless a stance gives an issue-specific one, as Decide's files do);
+* ``position`` ``(B, n, d)`` — on each issue's own scale;
+* ``salience`` ``(B, n, d)`` — in [0, 1] (files write 0–100);
+* ``mask`` ``(n, d)`` — True where the actor has a stance on the issue. Where False, salience and
+  capability are 0 and the position is the issue's mid-point, so a model that weights by ``c·s`` ignores
+  the actor without special cases;
+* ``scale_min``, ``scale_max``, ``status_quo`` ``(d,)`` — ``status_quo`` is NaN where an issue has none.
+
+The batch axis is always there (``B = 1`` for one scenario); :meth:`ScenarioArrays.batch` makes copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    actor_ids: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    mask: np.ndarray
+    scale_min: np.ndarray
+    scale_max: np.ndarray
+    status_quo: np.ndarray
+
+    @property
+    def n_batch(self) -> int:
+        return int(self.position.shape[0])
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.actor_ids)
+
+    @property
+    def n_issues(self) -> int:
+        return len(self.issue_ids)
+
+    @property
+    def span(self) -> np.ndarray:
+        return self.scale_max - self.scale_min
+
+    def weights(self) -> np.ndarray:
+        """Capability × salience, ``(B, n, d)``, zero where there is no stance."""
+        return self.capability * self.salience * self.mask
+
+    def batch(self, size: int) -> ScenarioArrays:
+        """``size`` identical copies along the batch axis (of the first copy)."""
+        def rep(a: np.ndarray) -> np.ndarray:
+            return np.repeat(a[:1], size, axis=0)
+
+        return replace(self, capability=rep(self.capability), position=rep(self.position),
+                       salience=rep(self.salience))
+
+    def take(self, index: int | slice | np.ndarray) -> ScenarioArrays:
+        """A sub-batch."""
+        def pick(a: np.ndarray) -> np.ndarray:
+            out = a[index]
+            return out[None] if out.ndim == a.ndim - 1 else out
+
+        return replace(self, capability=pick(self.capability), position=pick(self.position),
+                       salience=pick(self.salience))
+
+    def select_issues(self, issues: list[int]) -> ScenarioArrays:
+        """The same scenario restricted to some issues (columns)."""
+        idx = np.asarray(issues, dtype=int)
+        return ScenarioArrays(
+            actor_ids=self.actor_ids,
+            issue_ids=tuple(self.issue_ids[i] for i in idx),
+            capability=self.capability[:, :, idx],
+            position=self.position[:, :, idx],
+            salience=self.salience[:, :, idx],
+            mask=self.mask[:, idx],
+            scale_min=self.scale_min[idx],
+            scale_max=self.scale_max[idx],
+            status_quo=self.status_quo[idx],
+        )
+
+
+def compile_scenario(scenario: Scenario) -> ScenarioArrays:
+    """Arrays of one scenario (batch size 1). Apply a variant first with :func:`stakes.variants.apply_variant`."""
+    actors = scenario.actor_ids
+    issues = scenario.issue_ids
+    a_index = {a: k for k, a in enumerate(actors)}
+    i_index = {i: k for k, i in enumerate(issues)}
+    n, d = len(actors), len(issues)
+    scale_min = np.array([i.scale_min for i in scenario.issues], dtype=float)
+    scale_max = np.array([i.scale_max for i in scenario.issues], dtype=float)
+    status_quo = np.array([np.nan if i.status_quo is None else i.status_quo for i in scenario.issues])
+    base_cap = np.array([a.capability for a in scenario.actors], dtype=float)
+    capability = np.zeros((n, d))
+    position = np.tile((scale_min + scale_max) / 2, (n, 1))
+    salience = np.zeros((n, d))
+    mask = np.zeros((n, d), dtype=bool)
+    for st in scenario.stances:
+        r, c = a_index[st.actor], i_index[st.issue]
+        mask[r, c] = True
+        position[r, c] = st.position
+        salience[r, c] = st.salience / 100.0
+        capability[r, c] = base_cap[r] if st.capability is None else st.capability
+    return ScenarioArrays(
+        actor_ids=tuple(actors),
+        issue_ids=tuple(issues),
+        capability=capability[None],
+        position=position[None],
+        salience=salience[None],
+        mask=mask,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        status_quo=status_quo,
+    )

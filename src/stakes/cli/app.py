@@ -1,0 +1,57 @@
+"""The typer application and the error boundary shared by every command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+try:
+    import typer
+    from rich.console import Console
+except ImportError:  # pragma: no cover - exercised only without the extra
+    sys.stderr.write("the stakes command line needs its extra: pip install 'stakes[cli]'\n")
+    raise SystemExit(2) from None
+
+from ..errors import StakesError
+from ..scenario import Scenario
+
+app = typer.Typer(
+    name="stakes",
+    help="Forecast multi-actor negotiations and alliances.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+SCENARIO_HELP = "Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a built-in name; default: the built-in seed scenario."
+
+
+def load(scenario: str | None) -> Scenario:
+    """A scenario from a path or a built-in name (None = the default built-in)."""
+    from ..io import load_scenario
+    from ..scenarios import DEFAULT, builtin_names, builtin_scenario
+
+    if scenario is None:
+        return builtin_scenario(DEFAULT)
+    if scenario in builtin_names() and not Path(scenario).exists():
+        return builtin_scenario(scenario)
+    return load_scenario(scenario)
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise SystemExit(2)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning StakesError into a message and exit status 2."""
+    try:
+        app()
+    except StakesError as exc:
+        err_console.print(f"error: {exc}", style="bold red", highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="yellow")
+        raise SystemExit(130) from None

@@ -1,0 +1,112 @@
+"""The forecast API: run models on a scenario and its variants, get tidy DataFrames and thesis verdicts.
+
+>>> from stakes import builtin_scenario, forecast
+>>> result = forecast(builtin_scenario(), models=["weighted-mean", "bdm"])
+>>> result.frame()            # one row per variant × model × issue
+>>> result.trajectories()     # one row per variant × model × issue × round × actor
+>>> result.verdicts()         # the scenario's theses, judged
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .arrays import ScenarioArrays, compile_scenario
+from .models import ModelResult, get_model
+from .scenario import Scenario, SideThesis
+from .theses import Verdict, describe_forecast, judge_forecast, thesis_model
+from .variants import BASELINE, apply_variant
+
+
+@dataclass
+class Forecast:
+    scenario: Scenario
+    variants: list[str]
+    models: list[str]
+    arrays: dict[str, ScenarioArrays] = field(default_factory=dict)
+    results: dict[tuple[str, str], ModelResult] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """``variant, model, issue, forecast, rounds`` — one row per variant × model × issue."""
+        rows: list[dict[str, Any]] = []
+        for (variant, model), res in self.results.items():
+            arr = self.arrays[variant]
+            for d, issue in enumerate(arr.issue_ids):
+                rows.append({
+                    "variant": variant, "model": model, "issue": issue,
+                    "forecast": float(res.forecast[0, d]),
+                    "rounds": None if res.rounds is None else int(res.rounds[0, d]),
+                })
+        return pd.DataFrame(rows, columns=["variant", "model", "issue", "forecast", "rounds"])
+
+    def trajectories(self) -> pd.DataFrame:
+        """``variant, model, issue, round, actor, position`` plus the round's ``forecast``."""
+        frames = []
+        for (variant, model), res in self.results.items():
+            if res.positions is None:
+                continue
+            arr = self.arrays[variant]
+            pos = res.positions[0]  # (T, n, d)
+            t, n, d = pos.shape
+            idx = pd.MultiIndex.from_product([range(t), arr.actor_ids, arr.issue_ids],
+                                             names=["round", "actor", "issue"])
+            f = pd.DataFrame({"position": pos.reshape(-1)}, index=idx).reset_index()
+            mask = pd.Series(arr.mask.reshape(-1).tolist() * t)
+            f = f[mask.to_numpy()]
+            if res.forecasts is not None:
+                fc = pd.DataFrame(res.forecasts[0], columns=list(arr.issue_ids))
+                fc = fc.reset_index(names="round").melt(id_vars="round", var_name="issue", value_name="forecast")
+                f = f.merge(fc, on=["round", "issue"], how="left")
+            f.insert(0, "model", model)
+            f.insert(0, "variant", variant)
+            frames.append(f)
+        if not frames:
+            return pd.DataFrame(columns=["variant", "model", "round", "actor", "issue", "position", "forecast"])
+        return pd.concat(frames, ignore_index=True)
+
+    def verdicts(self) -> list[Verdict]:
+        """Bargaining theses judged on the forecasts (side theses: see :func:`stakes.alignment`)."""
+        out = []
+        for thesis in self.scenario.theses:
+            if isinstance(thesis, SideThesis):
+                continue
+            variant = thesis.variant or BASELINE
+            model = thesis_model(thesis, self.scenario)
+            res = self.results.get((variant, model))
+            if res is None:
+                out.append(Verdict(thesis.id, variant, model, None,
+                                   f"not run: model '{model}' on variant '{variant}'"))
+                continue
+            arr = self.arrays[variant]
+            holds = judge_forecast(thesis, arr, res.forecast)
+            out.append(Verdict(thesis.id, variant, model, None if holds is None else bool(holds[0]),
+                               describe_forecast(thesis, arr, res.forecast)))
+        return out
+
+
+def forecast(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    variants: Sequence[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+) -> Forecast:
+    """Run ``models`` (default: the scenario's default model) on the baseline and ``variants``.
+
+    ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
+    Parameters come from the scenario's ``parameters`` overlaid with ``params``.
+    """
+    model_ids = list(models) if models else [scenario.default_model]
+    specs = [get_model(m) for m in model_ids]
+    variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
+    result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids)
+    for variant in variant_ids:
+        arrays = compile_scenario(apply_variant(scenario, variant))
+        result.arrays[variant] = arrays
+        for spec in specs:
+            merged = {**scenario.model_params(spec.id), **(params or {}).get(spec.id, {})}
+            result.results[(variant, spec.id)] = spec.run(arrays, **spec.resolve(merged))
+    return result

@@ -1,0 +1,88 @@
+"""The canonical YAML format: the scenario's fields as pydantic dumps them, in a fixed key order.
+
+``load_yaml(dump_yaml(s)) == s`` and ``dump_yaml(load_yaml(f))`` is stable (tests check both).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ScenarioError
+from ..scenario import Scenario
+
+
+def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`, turning pydantic's errors into a :class:`ScenarioError`."""
+    if not isinstance(data, dict):
+        raise ScenarioError("the top level must be a mapping of keys (title, actors, issues, stances, ...)",
+                            file=file)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, data, file) from None
+
+
+def validation_error(exc: ValidationError, data: dict[str, Any], file: str | None) -> ScenarioError:
+    """The first pydantic error as a ScenarioError naming key path, actor, issue and field."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
+    # discriminated unions add the tag name to the path: drop it
+    loc = [p for p in loc if p not in ("threshold", "closer", "side")]
+    record: Any = data
+    actor = issue = None
+    for part in loc:
+        if isinstance(record, dict) and part in record:
+            record = record[part]
+        elif isinstance(record, list) and part.isdigit() and int(part) < len(record):
+            record = record[int(part)]
+        else:
+            break
+        if isinstance(record, dict):
+            actor = record.get("actor", actor if "actor" in record else actor)
+            issue = record.get("issue", issue)
+            if "capability" in record and "id" in record:
+                actor = record.get("id")
+    msg = err["msg"].removeprefix("Value error, ")
+    field = loc[-1] if loc and not loc[-1].isdigit() else None
+    key = ".".join(loc[:-1] if field else loc) or None
+    expected = None
+    if err["type"] in ("missing",):
+        msg = "required key is missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    else:
+        expected = None
+    return ScenarioError(msg, file=file, row=key, actor=actor if isinstance(actor, str) else None,
+                         issue=issue if isinstance(issue, str) else None, field=field, expected=expected)
+
+
+def load_yaml(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read: {exc}", file=str(p)) from None
+    return loads_yaml(text, file=str(p))
+
+
+def loads_yaml(text: str, file: str | None = None) -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, row=row) from None
+    return scenario_from_dict(data, file=file)
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Plain data (JSON types) with empty optional fields left out."""
+    return scenario.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+
+def dump_yaml(scenario: Scenario) -> str:
+    return yaml.safe_dump(scenario_to_dict(scenario), sort_keys=False, allow_unicode=True, width=110)
