@@ -31,17 +31,17 @@ class Forecast:
     results: dict[tuple[str, str], ModelResult] = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
-        """``variant, model, issue, forecast, rounds`` — one row per variant × model × issue."""
+        """``variant, model, issue, value, n_rounds`` — one row per variant × model × issue."""
         rows: list[dict[str, Any]] = []
         for (variant, model), res in self.results.items():
             arr = self.arrays[variant]
             for d, issue in enumerate(arr.issue_ids):
                 rows.append({
                     "variant": variant, "model": model, "issue": issue,
-                    "forecast": float(res.forecast[0, d]),
-                    "rounds": None if res.rounds is None else int(res.rounds[0, d]),
+                    "value": float(res.forecast[0, d]),
+                    "n_rounds": None if res.rounds is None else int(res.rounds[0, d]),
                 })
-        return pd.DataFrame(rows, columns=["variant", "model", "issue", "forecast", "rounds"])
+        return pd.DataFrame(rows, columns=["variant", "model", "issue", "value", "n_rounds"])
 
     def trajectories(self) -> pd.DataFrame:
         """``variant, model, issue, round, actor, position`` plus the round's ``forecast``."""
@@ -94,12 +94,12 @@ def forecast(
     variants: Sequence[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
 ) -> Forecast:
-    """Run ``models`` (default: the scenario's default model) on the baseline and ``variants``.
+    """Run ``models`` (default: the scenario's declared models, else bdm and weighted-mean) on the baseline and ``variants``.
 
     ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
     Parameters come from the scenario's ``parameters`` overlaid with ``params``.
     """
-    model_ids = list(models) if models else [scenario.default_model]
+    model_ids = list(models) if models else scenario.default_models
     specs = [get_model(m) for m in model_ids]
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
     result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids)

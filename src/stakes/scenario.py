@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 FORMAT_VERSION = 1
+DEFAULT_MODELS = ("bdm", "weighted-mean")
 
 
 class _Record(BaseModel):
@@ -277,7 +278,8 @@ class Scenario(_Record):
     description: str | None = None
     as_of: dt.date | None = None
     seed: int = Field(default=20240711, ge=0)
-    default_model: str = "weighted-mean"
+    models: tuple[str, ...] = ()
+    """Models to run when none is asked for (default: ``bdm`` and ``weighted-mean``); the first judges theses."""
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Model parameters by model id, e.g. ``{"bdm": {"rounds": 8}}``."""
     sources: tuple[Source, ...] = ()
@@ -391,6 +393,15 @@ class Scenario(_Record):
             if s.actor == actor_id and s.issue == issue_id:
                 return s
         return None
+
+    @property
+    def default_models(self) -> list[str]:
+        return list(self.models) or list(DEFAULT_MODELS)
+
+    @property
+    def default_model(self) -> str:
+        """The model that judges theses that name none."""
+        return self.default_models[0]
 
     def model_params(self, model_id: str) -> dict[str, Any]:
         return dict(self.parameters.get(model_id, {}))

@@ -73,7 +73,7 @@ def print_forecast(result: Forecast) -> None:
             cells = []
             for m in result.models:
                 hit = sub[(sub.variant == v) & (sub.model == m)]
-                cells.append("—" if hit.empty else f"{hit.forecast.iloc[0]:.1f}")
+                cells.append("—" if hit.empty else f"{hit.value.iloc[0]:.1f}")
             table.add_row(v, *cells)
         console.print(table)
         if issue.anchors:

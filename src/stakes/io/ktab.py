@@ -94,6 +94,6 @@ def read_ktab(path: str | Path) -> Scenario:
         "id": slugify(title_row[0].lower()) if title_row and title_row[0] else slugify(p.stem),
         "title": title_row[0] or p.stem,
         "description": title_row[1] if len(title_row) > 1 else None,
-        "default_model": "smp",
+        "models": ["smp"],
         "issues": dims, "actors": actors, "stances": stances,
     }, file=file)
