@@ -51,7 +51,7 @@ class Forecast:
                 continue
             arr = self.arrays[variant]
             pos = res.positions[0]  # (T, n, d)
-            t, n, d = pos.shape
+            t, _n, _d = pos.shape
             idx = pd.MultiIndex.from_product([range(t), arr.actor_ids, arr.issue_ids],
                                              names=["round", "actor", "issue"])
             f = pd.DataFrame({"position": pos.reshape(-1)}, index=idx).reset_index()
@@ -94,7 +94,9 @@ def forecast(
     variants: Sequence[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
 ) -> Forecast:
-    """Run ``models`` (default: the scenario's declared models, else bdm and weighted-mean) on the baseline and ``variants``.
+    """Run ``models`` on the baseline and ``variants``.
+
+    Default models: the scenario's declared ``models``, else bdm and weighted-mean.
 
     ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
     Parameters come from the scenario's ``parameters`` overlaid with ``params``.

@@ -11,7 +11,7 @@ import importlib
 
 from .app import app, main
 
-COMMAND_MODULES = ("forecast", "models", "validate", "simulate", "sensitivity", "sweep", "align", "runs",
+COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "simulate", "sensitivity", "sweep", "align", "runs",
                    "report", "serve")
 
 for _name in COMMAND_MODULES:

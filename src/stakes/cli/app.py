@@ -25,7 +25,8 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-SCENARIO_HELP = "Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a built-in name; default: the built-in seed scenario."
+SCENARIO_HELP = ("Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a built-in name; "
+                 "default: the built-in seed scenario.")
 
 
 def load(scenario: str | None) -> Scenario:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,19 +14,29 @@ from ..forecast import Forecast, forecast
 from .app import SCENARIO_HELP, app, console, load
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
 def forecast_payload(result: Forecast) -> dict:
+    """The stable JSON contract of ``stakes forecast --format json`` (documented in the README)."""
+    sc = result.scenario
+    claims = {t.id: t.claim for t in sc.theses}
+    forecasts = []
+    for (variant, model), res in result.results.items():
+        arr = result.arrays[variant]
+        for d, issue in enumerate(arr.issue_ids):
+            per_round = None if res.forecasts is None else [float(v) for v in res.forecasts[0, :, d]]
+            forecasts.append({"variant": variant, "issue": issue, "model": model,
+                              "value": float(res.forecast[0, d]), "rounds": per_round})
+    theses = [{"id": v.thesis, "variant": v.variant, "model": v.model, "holds": v.holds,
+               "claim": claims[v.thesis], "detail": v.detail} for v in result.verdicts()]
     return {
-        "scenario": result.scenario.id,
-        "title": result.scenario.title,
-        "as_of": None if result.scenario.as_of is None else result.scenario.as_of.isoformat(),
-        "forecasts": result.frame().to_dict(orient="records"),
-        "theses": [v.__dict__ for v in result.verdicts()],
+        "scenario": {"id": sc.id, "title": sc.title, "as_of": None if sc.as_of is None else sc.as_of.isoformat()},
+        "forecasts": forecasts,
+        "theses": theses,
     }
 
 
@@ -38,19 +48,28 @@ def forecast_command(
     variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Variant id (repeatable; "
                                                       "'baseline' for the baseline); default: all.")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
-    rounds: Annotated[bool, typer.Option("--rounds", help="Also print positions round by round.")] = False,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="Rounds for models that run in "
+                                               "rounds (overrides the scenario's parameters).")] = None,
+    show_rounds: Annotated[bool, typer.Option("--show-rounds", help="Print positions round by round.")] = False,
     report: Annotated[Path | None, typer.Option("--report", "-o", help="Also write an HTML report here.")] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
     sc = load(scenario)
-    result = forecast(sc, models=model or None, variants=variant or None)
+    params = None
+    if rounds is not None:
+        from ..models import get_model
+
+        chosen = model or sc.default_models
+        params = {m: {"rounds": rounds} for m in chosen
+                  if any(p.name == "rounds" for p in get_model(m).parameters)}
+    result = forecast(sc, models=model or None, variants=variant or None, params=params)
     if output is OutputFormat.json:
         typer.echo(json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
         typer.echo(result.frame().to_csv(index=False), nl=False)
     else:
         print_forecast(result)
-        if rounds:
+        if show_rounds:
             print_rounds(result)
     if report is not None:
         from ..report import write_report

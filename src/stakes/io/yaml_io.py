@@ -29,35 +29,35 @@ def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
 def validation_error(exc: ValidationError, data: dict[str, Any], file: str | None) -> ScenarioError:
     """The first pydantic error as a ScenarioError naming key path, actor, issue and field."""
     err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
-    # discriminated unions add the tag name to the path: drop it
+    # drop pydantic's internal path parts (validator names, discriminated-union tags)
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
     loc = [p for p in loc if p not in ("threshold", "closer", "side")]
     record: Any = data
+    parent = None
     actor = issue = None
     for part in loc:
         if isinstance(record, dict) and part in record:
-            record = record[part]
+            parent, record = part, record[part]
         elif isinstance(record, list) and part.isdigit() and int(part) < len(record):
             record = record[int(part)]
         else:
             break
         if isinstance(record, dict):
-            actor = record.get("actor", actor if "actor" in record else actor)
-            issue = record.get("issue", issue)
-            if "capability" in record and "id" in record:
+            if parent == "actors":
                 actor = record.get("id")
+            elif parent == "issues":
+                issue = record.get("id")
+            actor = record.get("actor", actor)
+            issue = record.get("issue", issue)
     msg = err["msg"].removeprefix("Value error, ")
-    field = loc[-1] if loc and not loc[-1].isdigit() else None
-    key = ".".join(loc[:-1] if field else loc) or None
-    expected = None
-    if err["type"] in ("missing",):
+    if err["type"] == "missing":
         msg = "required key is missing"
     elif err["type"] == "extra_forbidden":
         msg = "unknown key"
-    else:
-        expected = None
+    field = loc[-1] if loc and not loc[-1].isdigit() else None
+    key = ".".join(loc[:-1] if field else loc) or None
     return ScenarioError(msg, file=file, row=key, actor=actor if isinstance(actor, str) else None,
-                         issue=issue if isinstance(issue, str) else None, field=field, expected=expected)
+                         issue=issue if isinstance(issue, str) else None, field=field)
 
 
 def load_yaml(path: str | Path) -> Scenario:

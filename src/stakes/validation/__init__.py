@@ -83,7 +83,7 @@ def validate_cases(directory: Path | None = None) -> pd.DataFrame:
         raise OptionError(f"'{root}' is not a folder of validation cases")
     handlers = _load_handlers()
     rows: list[ValidationRow] = []
-    folders = [root] + sorted(p for p in root.iterdir() if p.is_dir())
+    folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
     for folder in folders:
         for handler in handlers:
             if handler.detect(folder):

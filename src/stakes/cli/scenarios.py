@@ -1,0 +1,50 @@
+"""``stakes scenarios`` and ``stakes scenario check|convert``: list, validate and convert scenario files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..io import load_scenario, save_scenario
+from ..scenarios import builtin_names, builtin_scenario
+from .app import app, console, load
+
+scenario_app = typer.Typer(help="Check and convert scenario files.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the built-in scenarios."""
+    table = Table()
+    for col in ("id", "title", "as of", "actors", "issues", "variants", "theses"):
+        table.add_column(col)
+    for name in builtin_names():
+        sc = builtin_scenario(name)
+        table.add_row(name, sc.title, str(sc.as_of or ""), str(len(sc.actors)), str(len(sc.issues)),
+                      str(len(sc.variants)), str(len(sc.theses)))
+    console.print(table)
+
+
+@scenario_app.command("check")
+def check_command(
+    file: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
+) -> None:
+    """Validate a scenario file; exit status 2 with the first problem found."""
+    sc = load(file)
+    console.print(f"ok: {sc.title} — {len(sc.actors)} actors, {len(sc.issues)} issues, "
+                  f"{len(sc.stances)} stances, {len(sc.variants)} variants, {len(sc.theses)} theses")
+
+
+@scenario_app.command("convert")
+def convert_command(
+    source: Annotated[str, typer.Argument(help="Input scenario file (any supported format) or built-in name.")],
+    target: Annotated[Path, typer.Argument(help="Output file: .yaml, .csv (tidy) or .xlsx.")],
+) -> None:
+    """Convert a scenario between formats (CSV/XLSX keep only the actor × issue table)."""
+    sc = load(source) if not Path(source).exists() else load_scenario(source)
+    save_scenario(sc, target)
+    console.print(f"wrote {target}")
