@@ -1,0 +1,57 @@
+"""Results of every kind as tidy DataFrames: what the run store records and what the report draws.
+
+A stored run and a live result go through the same tables, so ``stakes report RUN-ID`` draws a stored run
+exactly as ``stakes report SCENARIO`` draws a fresh one. This module imports neither plotting nor database
+code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+VERDICT_COLUMNS = ["thesis", "variant", "model", "holds", "detail"]
+
+
+def verdicts_frame(verdicts: Any) -> pd.DataFrame:
+    """``thesis, variant, model, holds, detail`` from a list of :class:`stakes.theses.Verdict`."""
+    rows = [{c: getattr(v, c, None) for c in VERDICT_COLUMNS} for v in verdicts or []]
+    frame = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    frame["holds"] = frame["holds"].astype(object)
+    return frame
+
+
+def forecast_tables(result: Any) -> dict[str, pd.DataFrame]:
+    """``forecast``, ``trajectories`` and ``verdicts`` of a :class:`stakes.forecast.Forecast`."""
+    return {"forecast": result.frame(), "trajectories": result.trajectories(),
+            "verdicts": verdicts_frame(result.verdicts())}
+
+
+def generic_tables(kind: str, result: Any) -> dict[str, pd.DataFrame]:
+    """Tables of a result we know only by its shape: a DataFrame, a mapping of them, or an object with
+    ``tables()``/``frames()``/``frame()``."""
+    if result is None:
+        return {}
+    if isinstance(result, pd.DataFrame):
+        return {kind: result}
+    if isinstance(result, Mapping):
+        return {str(k): v for k, v in result.items() if isinstance(v, pd.DataFrame)}
+    for method in ("tables", "frames"):
+        fn = getattr(result, method, None)
+        if callable(fn):
+            out = fn()
+            if isinstance(out, Mapping):
+                return {str(k): v for k, v in out.items() if isinstance(v, pd.DataFrame)}
+    fn = getattr(result, "frame", None)
+    if callable(fn):
+        return {kind: fn()}
+    raise TypeError(f"cannot turn a {type(result).__name__} into tables for a {kind} run")
+
+
+def result_tables(kind: str, result: Any) -> dict[str, pd.DataFrame]:
+    """The tidy tables of a result of ``kind`` (forecast, simulation, sensitivity, alignment)."""
+    if kind == "forecast" and hasattr(result, "trajectories"):
+        return forecast_tables(result)
+    return generic_tables(kind, result)

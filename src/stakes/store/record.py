@@ -1,0 +1,103 @@
+"""One-call recording of a result into the store, for the CLI commands and the web app.
+
+Each ``record_*`` returns the new run's id, or None when recording is off (``STAKES_DB=off``).
+``recorded(...)`` is the context-manager form that also records a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..report.tidy import result_tables
+from ..scenario import Scenario
+from .api import Recording, RunStore
+from .paths import recording_disabled
+
+
+def resolved_parameters(scenario: Scenario, models: Sequence[str],
+                        params: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Each model's parameters as run: defaults < scenario ``parameters`` < ``params``."""
+    from ..models import get_model
+
+    out = {}
+    for m in models:
+        spec = get_model(m)
+        out[m] = spec.resolve({**scenario.model_params(m), **(params or {}).get(m, {})})
+    return out
+
+
+def record_forecast(result: Any, db_url: str | None = None, *, params: dict[str, dict[str, Any]] | None = None,
+                    label: str | None = None) -> int | None:
+    """Record a :class:`stakes.forecast.Forecast` (``params``: what was passed to ``forecast``, if anything)."""
+    if recording_disabled(db_url):
+        return None
+    sc = result.scenario
+    with RunStore(db_url) as store:
+        return store.record("forecast", sc, result_tables("forecast", result), variants=result.variants,
+                            models=result.models, parameters=resolved_parameters(sc, result.models, params),
+                            seed=sc.seed, label=label)
+
+
+def record_result(kind: str, scenario: Scenario, result: Any, db_url: str | None = None, *,
+                  variants: Sequence[str] = (), models: Sequence[str] = (),
+                  parameters: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+                  seed: int | None = None, label: str | None = None) -> int | None:
+    """Record a simulation, sensitivity or alignment result (or any result :mod:`stakes.report.tidy` knows)."""
+    if recording_disabled(db_url):
+        return None
+    attrs = _attributes(result)
+    with RunStore(db_url) as store:
+        return store.record(
+            kind, scenario, result_tables(kind, result),
+            variants=list(variants or attrs.get("variants") or []), models=list(models or attrs.get("models") or []),
+            parameters=parameters or {}, options={**attrs.get("options", {}), **(options or {})},
+            seed=seed if seed is not None else attrs.get("seed", scenario.seed), label=label,
+        )
+
+
+def record_simulation(result: Any, scenario: Scenario, db_url: str | None = None, **meta: Any) -> int | None:
+    return record_result("simulation", scenario, result, db_url, **meta)
+
+
+def record_sensitivity(result: Any, scenario: Scenario, db_url: str | None = None, **meta: Any) -> int | None:
+    return record_result("sensitivity", scenario, result, db_url, **meta)
+
+
+def record_alignment(result: Any, scenario: Scenario, db_url: str | None = None, **meta: Any) -> int | None:
+    return record_result("alignment", scenario, result, db_url, **meta)
+
+
+@contextlib.contextmanager
+def recorded(kind: str, scenario: Scenario, db_url: str | None = None, **meta: Any) -> Iterator[Recording | None]:
+    """``with recorded("simulation", sc, db) as rec: ...; rec.add("draws", frame)`` — failures are recorded too.
+
+    Yields None when recording is off.
+    """
+    if recording_disabled(db_url):
+        yield None
+        return
+    with RunStore(db_url) as store, store.recording(kind, scenario, **meta) as rec:
+        yield rec
+
+
+def _attributes(result: Any) -> dict[str, Any]:
+    """Metadata a result object carries (variants, models, seed, n_runs) when it has such attributes."""
+    out: dict[str, Any] = {}
+    for name in ("variants", "models"):
+        value = getattr(result, name, None)
+        if isinstance(value, (list, tuple)):
+            out[name] = [str(v) for v in value]
+    seed = getattr(result, "seed", None)
+    if isinstance(seed, int):
+        out["seed"] = seed
+    options = {}
+    for name in ("n_runs", "runs", "n", "sampler", "method"):
+        value = getattr(result, name, None)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            options[name] = value
+    out["options"] = options
+    out["when"] = dt.datetime.now(dt.UTC).isoformat()
+    return out
