@@ -12,7 +12,7 @@ with quadratic loss u_i(x) = −Σ_k s_ik (x_k − x_ik)² (positions rescaled t
 * the disagreement point d: the issue's status quo where it has one ("reversion point"); otherwise each
   actor's worst point on the scale (no agreement is as bad for each as the worst possible outcome).
 
-``mode="per-issue"`` solves each issue on its own (d = 1, closed interval, golden-section search);
+``mode="per-issue"`` solves each issue on its own (d = 1: bisection on the derivative);
 ``mode="joint"`` solves all issues together (damped Newton on the concave objective). The objective is
 strictly concave where defined, so the solution is unique. When the status quo already lies in the Pareto
 set (no point makes every actor better off), the status quo is the solution.
@@ -25,8 +25,6 @@ import numpy as np
 from ..arrays import ScenarioArrays
 from .base import ModelResult, ModelSpec, Parameter, register
 
-_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
-
 
 def _unit(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Positions on [0, 1], saliences, weights c·s (masked), status quo on [0, 1] (NaN = none)."""
@@ -37,42 +35,42 @@ def _unit(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     return x, s, arrays.capability * arrays.mask, q
 
 
-def _disagreement_loss(x: np.ndarray, s: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Per actor and issue the loss s·(d − x)² at the disagreement point, ``(B, n, d)``."""
-    worst = np.maximum(x, 1.0 - x) ** 2
-    at_q = (q[None, None, :] - x) ** 2
-    return s * np.where(np.isnan(q)[None, None, :], worst, at_q)
+def _disagreement_point(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per actor and issue the disagreement point e: the status quo, else the actor's far end of the scale."""
+    worst = np.where(x <= 0.5, 1.0, 0.0)
+    return np.where(np.isnan(q)[None, None, :], worst, q[None, None, :])
 
 
-def per_issue(arrays: ScenarioArrays, iterations: int = 80) -> np.ndarray:
-    """Nash solution of each issue on its own, ``(B, d)`` on [0, 1]."""
+def _gain(t: np.ndarray, x: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """u(t) − u(e) = s[(e − x)² − (t − x)²] = s (e − t)(e + t − 2x): factored, with no cancellation."""
+    return s * (e - t) * (e + t - 2 * x)
+
+
+def per_issue(arrays: ScenarioArrays, iterations: int = 64) -> np.ndarray:
+    """Nash solution of each issue on its own, ``(B, d)`` on [0, 1] (bisection on the slope, batched)."""
     x, s, c, q = _unit(arrays)
     w = c * s  # exponent per issue: capability × salience
-    loss_d = _disagreement_loss(x, s, q)
+    e = _disagreement_point(x, q)
     active = w > 0
-    # feasible set: points no farther (in s-weighted loss) from each active actor than its disagreement point
-    radius = np.where(active, np.sqrt(np.divide(loss_d, s, out=np.zeros_like(s), where=s > 0)), np.inf)
+    # feasible set: points no farther from each active actor than its disagreement point
+    radius = np.where(active, np.abs(e - x), np.inf)
     lo = np.max(np.where(active, x - radius, -np.inf), axis=1).clip(0.0, 1.0)
     hi = np.min(np.where(active, x + radius, np.inf), axis=1).clip(0.0, 1.0)
 
-    def objective(t: np.ndarray) -> np.ndarray:
-        gain = loss_d - s * (t[:, None, :] - x) ** 2
+    def slope(t: np.ndarray) -> np.ndarray:
+        """d/dt Σ w log g = Σ w · 2s(x − t) / g: decreasing in t (the objective is concave)."""
+        g = _gain(t[:, None, :], x, s, e)
         with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(active, w * np.log(np.maximum(gain, 0.0)), 0.0)
+            terms = np.where(active, w * 2 * s * (x - t[:, None, :]) / g, 0.0)
         return terms.sum(axis=1)
 
+    # bisection on the sign of the slope: exact to the last bits, unlike a search on the objective's values
     a, b = lo.copy(), hi.copy()
-    t1 = b - _GOLDEN * (b - a)
-    t2 = a + _GOLDEN * (b - a)
-    f1, f2 = objective(t1), objective(t2)
     for _ in range(iterations):
-        left = f1 >= f2  # maximum lies in [a, t2]
-        b = np.where(left, t2, b)
-        a = np.where(left, a, t1)
-        t2_new = np.where(left, t1, a + _GOLDEN * (b - a))
-        t1_new = np.where(left, b - _GOLDEN * (b - a), t2)
-        t1, t2 = t1_new, t2_new
-        f1, f2 = objective(t1), objective(t2)
+        mid = (a + b) / 2
+        rising = slope(mid) > 0
+        a = np.where(rising, mid, a)
+        b = np.where(rising, b, mid)
     solution = (a + b) / 2
     no_deal_better = (hi - lo) <= 1e-12  # the status quo is Pareto-optimal: it is the solution
     fallback = np.where(np.isnan(q), 0.5, q)[None, :]
@@ -87,14 +85,14 @@ def joint(arrays: ScenarioArrays, iterations: int = 60) -> np.ndarray:
     total_s = s.sum(axis=2)  # (B, n)
     cap = np.where(arrays.mask, arrays.capability, 0.0).max(axis=2)
     w = cap * total_s  # exponent: capability × total salience
-    loss_d = _disagreement_loss(x, s, q).sum(axis=2)  # (B, n)
+    e = _disagreement_point(x, q)
     active = w > 0
     wsum = np.maximum((c * s).sum(axis=1), 1e-300)
     start = ((c * s * x).sum(axis=1) / wsum)  # the compromise point
     q0 = np.where(np.isnan(q), 0.5, q)[None, :]
 
     def gains(t: np.ndarray) -> np.ndarray:
-        return loss_d - (s * (t[:, None, :] - x) ** 2).sum(axis=2)
+        return _gain(t[:, None, :], x, s, e).sum(axis=2)
 
     # a strictly feasible start: from the status quo toward the compromise point
     point = start.copy()
@@ -107,7 +105,7 @@ def joint(arrays: ScenarioArrays, iterations: int = 60) -> np.ndarray:
         point = np.where((~ok & good)[:, None], trial, point)
         ok |= good
     for _ in range(iterations):
-        g = gains(point)  # (B, n)
+        g = np.where(ok[:, None], gains(point), 1.0)  # (B, n); rows without a feasible start are left alone
         diff = point[:, None, :] - x  # (B, n, d)
         grad_g = -2 * s * diff
         coef = np.where(active, w / np.where(active, g, 1.0), 0.0)  # w_i / g_i
