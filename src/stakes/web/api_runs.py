@@ -1,0 +1,173 @@
+"""JSON API, part 2: start forecasts and simulations as jobs, follow them, read and download their runs."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+
+from ..errors import OptionError, StakesError
+from ..models import get_model, list_models
+from ..variants import BASELINE
+from .api import ERRORS, Sid
+from .context import CompareOut, JobOut, RunOut, RunRequest, RunSummary, WebContext, get_ctx
+from .jobs import JOB_ID
+from .limits import check_work
+from .runs import RUN_ID, RunRecord
+from .tasks import forecast_task, simulation_task
+from .workspace import NotFound, StaleEdit
+
+router = APIRouter(prefix="/api", responses=ERRORS)
+Ctx = Annotated[WebContext, Depends(get_ctx)]
+JobId = Annotated[str, PathParam(pattern=JOB_ID)]
+RunId = Annotated[str, PathParam(pattern=RUN_ID)]
+
+
+def default_models(scenario_models: list[str]) -> list[str]:
+    known = {m.id for m in list_models()}
+    chosen = [m for m in scenario_models if m in known]
+    return chosen or ["weighted-mean"]
+
+
+@router.post("/scenarios/{sid}/runs", response_model=JobOut, status_code=202,
+             summary="Start a forecast or a simulation in the background; poll /api/jobs/{id}")
+def start_run(sid: Sid, body: RunRequest, ctx: Ctx) -> dict[str, Any]:
+    entry = ctx.workspace.get(sid)
+    if body.version is not None and body.version != entry.version:
+        raise StaleEdit(f"scenario '{sid}' is at version {entry.version}, not {body.version}; reload first")
+    scenario = entry.scenario
+    models = list(dict.fromkeys(body.models or default_models(scenario.default_models)))
+    for m in models:
+        get_model(m)
+    variants = list(dict.fromkeys(body.variants or [BASELINE, *(v.id for v in scenario.variants)]))
+    known = {BASELINE, *(v.id for v in scenario.variants)}
+    for v in variants:
+        if v not in known:
+            raise OptionError(f"unknown variant '{v}' (known: {', '.join(sorted(known))})")
+    runs = body.runs if body.kind == "simulation" else 1
+    check_work(scenario, len(models), len(variants), runs, ctx.limits)
+    seed = scenario.seed if body.seed is None else body.seed
+    payload = {"scenario": scenario, "models": models, "variants": variants, "runs": runs, "seed": seed}
+    task = forecast_task if body.kind == "forecast" else simulation_task
+    job = ctx.jobs.submit(body.kind, task, payload, scenario_id=sid,
+                          meta={"version": entry.version, "scenario": scenario, "models": models,
+                                "variants": variants, "seed": seed, "runs": runs})
+    return job.public()
+
+
+@router.get("/jobs", response_model=list[JobOut], summary="Jobs of this server, oldest first")
+def list_jobs(ctx: Ctx) -> list[dict[str, Any]]:
+    return [j.public() for j in ctx.jobs.list()]
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, summary="A job's status and progress")
+def get_job(job_id: JobId, ctx: Ctx) -> dict[str, Any]:
+    job = ctx.jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"no job '{job_id}'")
+    return job.public()
+
+
+@router.delete("/jobs/{job_id}", response_model=JobOut, summary="Cancel a queued or running job")
+def cancel_job(job_id: JobId, ctx: Ctx) -> dict[str, Any]:
+    job = ctx.jobs.cancel(job_id)
+    if job is None:
+        raise NotFound(f"no job '{job_id}'")
+    return job.public()
+
+
+def get_record(ctx: WebContext, run_id: str) -> RunRecord:
+    record = ctx.runs.get(run_id)
+    if record is None and ctx.store is not None:
+        from .store_bridge import load_stored
+
+        record = load_stored(ctx, run_id)
+    if record is None:
+        raise NotFound(f"no run '{run_id}'")
+    return record
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None or frame.empty:
+        return []
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+@router.get("/runs", response_model=list[RunSummary], summary="Runs of this server and of the run store")
+def list_runs(ctx: Ctx) -> list[dict[str, Any]]:
+    out = [r.summary() for r in ctx.runs.list()]
+    if ctx.store is not None:
+        from .store_bridge import stored_summaries
+
+        seen = {r["stored_id"] for r in out if r["stored_id"]}
+        out += [s for s in stored_summaries(ctx) if s["stored_id"] not in seen]
+    return out
+
+
+@router.get("/runs/{run_id}", response_model=RunOut, summary="A run's results, trajectories and verdicts")
+def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
+    rec = get_record(ctx, run_id)
+    sc = rec.scenario
+    return {
+        **rec.summary(), "results": _records(rec.frame), "trajectories": _records(rec.trajectories),
+        "verdicts": rec.verdicts,
+        "issues": [{"id": i.id, "name": i.name, "scale_min": i.scale_min, "scale_max": i.scale_max,
+                    "anchors": [{"value": a.value, "label": a.label} for a in i.anchors]} for i in sc.issues],
+        "actors": [{"id": a.id, "name": a.name} for a in sc.actors],
+    }
+
+
+@router.get("/runs/{run_id}/results.csv", response_class=Response, summary="Results as CSV")
+def results_csv(run_id: RunId, ctx: Ctx) -> Response:
+    rec = get_record(ctx, run_id)
+    return Response(rec.frame.to_csv(index=False), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{rec.id}.csv"'})
+
+
+@router.get("/runs/{run_id}/results.parquet", response_class=Response, summary="Results as Parquet")
+def results_parquet(run_id: RunId, ctx: Ctx) -> Response:
+    rec = get_record(ctx, run_id)
+    buf = io.BytesIO()
+    try:
+        rec.frame.to_parquet(buf, index=False)
+    except ImportError:
+        raise StakesError("Parquet needs the optional extra: pip install 'stakes[parquet]'") from None
+    return Response(buf.getvalue(), media_type="application/vnd.apache.parquet",
+                    headers={"Content-Disposition": f'attachment; filename="{rec.id}.parquet"'})
+
+
+@router.get("/runs/{run_id}/report.html", response_class=HTMLResponse, summary="The run's HTML report")
+def report(run_id: RunId, ctx: Ctx, download: bool = False) -> HTMLResponse:
+    from .reporting import report_html
+
+    rec = get_record(ctx, run_id)
+    headers = {"Content-Disposition": f'attachment; filename="{rec.id}-report.html"'} if download else {}
+    return HTMLResponse(report_html(rec), headers=headers)
+
+
+@router.get("/compare", response_model=CompareOut,
+            summary="Two runs, or two variants of one run, side by side (per model and issue)")
+def compare(ctx: Ctx, a: Annotated[str, Query(pattern=RUN_ID)], b: Annotated[str, Query(pattern=RUN_ID)],
+            variant_a: Annotated[str, Query(max_length=80)] = BASELINE,
+            variant_b: Annotated[str, Query(max_length=80)] = BASELINE) -> dict[str, Any]:
+    ra, rb = get_record(ctx, a), get_record(ctx, b)
+    return {"a": a, "b": b, "variant_a": variant_a, "variant_b": variant_b,
+            "rows": compare_rows(ra, variant_a, rb, variant_b)}
+
+
+def compare_rows(ra: RunRecord, va: str, rb: RunRecord, vb: str) -> list[dict[str, Any]]:
+    for rec, v in ((ra, va), (rb, vb)):
+        if not {"variant", "model", "issue", "value"} <= set(rec.frame.columns):
+            raise OptionError(f"run '{rec.id}' is a {rec.kind}; side-by-side comparison needs forecast runs")
+        if v not in rec.variants:
+            raise OptionError(f"run '{rec.id}' has no variant '{v}' (it has: {', '.join(rec.variants)})")
+    keys = ["model", "issue"]
+    fa = ra.frame[ra.frame["variant"] == va][[*keys, "value"]].rename(columns={"value": "a"})
+    fb = rb.frame[rb.frame["variant"] == vb][[*keys, "value"]].rename(columns={"value": "b"})
+    merged = fa.merge(fb, on=keys, how="outer")
+    merged["difference"] = merged["b"] - merged["a"]
+    return _records(merged)

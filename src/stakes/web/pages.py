@@ -1,0 +1,61 @@
+"""Server-rendered pages (Jinja2, autoescaped); the JavaScript in static/app.js talks to the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import __version__
+from ..models import list_models
+from ..scenarios import builtin_names
+from ..variants import BASELINE
+from .api_runs import default_models, get_record, list_runs
+from .context import WebContext, get_ctx
+from .runs import RUN_ID
+from .workspace import SCENARIO_ID
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                   autoescape=select_autoescape(default=True, default_for_string=True))
+templates = Jinja2Templates(env=_env)
+router = APIRouter(include_in_schema=False)
+Ctx = Annotated[WebContext, Depends(get_ctx)]
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"version": __version__, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, ctx: Ctx) -> HTMLResponse:
+    return _page(request, "index.html", builtins=builtin_names(), entries=ctx.workspace.list(),
+                 runs=list(reversed(list_runs(ctx)))[:50], store_error=ctx.store_error,
+                 stored=ctx.store is not None)
+
+
+@router.get("/s/{sid}", response_class=HTMLResponse)
+def scenario_page(request: Request, sid: Annotated[str, PathParam(pattern=SCENARIO_ID)], ctx: Ctx) -> HTMLResponse:
+    entry = ctx.workspace.get(sid)
+    sc = entry.scenario
+    cells = {(s.actor, s.issue): s for s in sc.stances}
+    chosen = set(default_models(sc.default_models))
+    runs = [r for r in ctx.runs.list() if r.scenario_id == sid]
+    return _page(request, "scenario.html", entry=entry, scenario=sc, cells=cells, models=list_models(),
+                 chosen=chosen, variants=[BASELINE, *(v.id for v in sc.variants)], runs=runs,
+                 max_runs=ctx.limits.max_sim_runs)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: Annotated[str, PathParam(pattern=RUN_ID)], ctx: Ctx) -> HTMLResponse:
+    rec = get_record(ctx, run_id)
+    return _page(request, "run.html", run=rec.summary(), scenario=rec.scenario)
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    return _page(request, "compare.html", runs=list_runs(ctx))

@@ -1,0 +1,306 @@
+// stakes web app: talks to the JSON API. Every text from the server goes through textContent (never innerHTML).
+"use strict";
+(function () {
+  const SVG = "http://www.w3.org/2000/svg";
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function status(text, kind) {
+    const box = $("#status");
+    box.hidden = !text;
+    box.className = "status " + (kind || "info");
+    box.textContent = text || "";
+  }
+  async function api(method, url, body, headers) {
+    const init = { method, headers: Object.assign({}, headers || {}) };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
+    const res = await fetch(url, init);
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = new Error((data && data.detail) || ("HTTP " + res.status));
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+  const fmt = (x) => (x === null || x === undefined || Number.isNaN(x)) ? "—" : Number(x).toFixed(1);
+
+  // ---- index page --------------------------------------------------------------------------------
+  function initIndex() {
+    $$("button.builtin").forEach((b) => b.addEventListener("click", async () => {
+      try {
+        const e = await api("POST", "/api/scenarios/builtin", { name: b.dataset.name });
+        location.href = "/s/" + e.id;
+      } catch (err) { status(err.message, "error"); }
+    }));
+    const form = $("#upload-form");
+    if (form) form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      status("uploading…");
+      try {
+        const e = await api("POST", "/api/scenarios/upload", new FormData(form));
+        location.href = "/s/" + e.id;
+      } catch (err) { status("upload refused: " + err.message, "error"); }
+    });
+  }
+
+  // ---- scenario page -----------------------------------------------------------------------------
+  function initScenario() {
+    const body = document.body;
+    const sid = body.dataset.sid;
+    let saving = Promise.resolve();
+    $$("#editor input").forEach((input) => input.addEventListener("change", () => {
+      saving = saving.then(() => saveCell(input));
+    }));
+    async function saveCell(input) {
+      const value = input.value === "" ? null : Number(input.value);
+      const edit = { version: Number(body.dataset.version), cells: [], actors: [] };
+      if (input.dataset.kind === "actor") edit.actors.push({ id: input.dataset.actor, [input.dataset.field]: value });
+      else edit.cells.push({ actor: input.dataset.actor, issue: input.dataset.issue, [input.dataset.field]: value });
+      try {
+        const e = await api("PATCH", "/api/scenarios/" + sid + "/table", edit);
+        body.dataset.version = e.version;
+        $("#version-label").textContent = "version " + e.version;
+        input.classList.remove("bad");
+        status("saved (version " + e.version + ")", "ok");
+      } catch (err) {
+        input.classList.add("bad");
+        status((err.status === 409 ? "not saved: " : "not saved: ") + err.message, "error");
+      }
+    }
+    $("#run-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      await saving;
+      const f = ev.target;
+      const req = {
+        kind: f.querySelector("input[name=kind]:checked").value,
+        models: $$("input[name=model]:checked", f).map((i) => i.value),
+        variants: $$("input[name=variant]:checked", f).map((i) => i.value),
+        runs: Number(f.querySelector("input[name=runs]").value || 500),
+        version: Number(body.dataset.version),
+      };
+      try {
+        const job = await api("POST", "/api/scenarios/" + sid + "/runs", req);
+        follow(job);
+      } catch (err) { status("run refused: " + err.message, "error"); }
+    });
+  }
+
+  function follow(job) {
+    const box = $("#job");
+    box.hidden = false;
+    $("#run-button").disabled = true;
+    status("");
+    const cancel = $("#job-cancel");
+    cancel.onclick = () => api("DELETE", "/api/jobs/" + job.id).catch(() => {});
+    const tick = async () => {
+      let j;
+      try { j = await api("GET", "/api/jobs/" + job.id); } catch (err) { status(err.message, "error"); return; }
+      $("#job-progress").value = j.progress;
+      $("#job-message").textContent = j.status + ": " + j.message;
+      if (["queued", "running"].includes(j.status)) { setTimeout(tick, 300); return; }
+      $("#run-button").disabled = false;
+      box.hidden = true;
+      if (j.status === "done") { status("run " + j.run_id + " finished", "ok"); showRun(j.run_id); }
+      else status(j.status + ": " + j.message + (j.error ? " — " + j.error.split("\n")[0] : ""), "error");
+    };
+    tick();
+  }
+
+  // ---- results -----------------------------------------------------------------------------------
+  async function showRun(runId) {
+    const host = $("#results");
+    host.dataset.run = runId;
+    host.replaceChildren(el("p", {}, "loading run " + runId + "…"));
+    let run;
+    try { run = await api("GET", "/api/runs/" + runId); } catch (err) { host.replaceChildren(el("p", { class: "error" }, err.message)); return; }
+    const parts = [el("h2", {}, "Results of run " + run.id)];
+    const links = el("p", { class: "downloads" });
+    for (const [label, href] of [["results CSV", "results.csv"], ["results Parquet", "results.parquet"],
+      ["HTML report", "report.html?download=true"]]) {
+      const a = el("a", { href: "/api/runs/" + run.id + "/" + href, download: "" }, label);
+      a.id = "dl-" + href.split(".")[1].split("?")[0];
+      links.append(a, " ");
+    }
+    links.append(el("a", { href: "/runs/" + run.id }, "permalink"), " ", el("a", { href: "/compare" }, "compare…"));
+    parts.push(links);
+    if (run.kind === "forecast") {
+      parts.push(resultTable(run));
+      for (const issue of run.issues) parts.push(issueChart(run, issue));
+      parts.push(...trajectoryCharts(run));
+      if (run.verdicts.length) parts.push(verdictTable(run));
+    } else {
+      parts.push(genericTable(run.results));
+    }
+    host.replaceChildren(...parts);
+  }
+
+  function resultTable(run) {
+    const t = el("table", { class: "grid", id: "forecast-table" });
+    const head = el("tr");
+    head.append(el("th", {}, "issue"), el("th", {}, "model"));
+    run.variants.forEach((v) => head.append(el("th", {}, v)));
+    t.append(el("thead")).append(head);
+    const tb = el("tbody");
+    for (const issue of run.issues) for (const model of run.models) {
+      const tr = el("tr");
+      tr.append(el("td", {}, issue.name), el("td", {}, model));
+      for (const v of run.variants) {
+        const row = run.results.find((r) => r.issue === issue.id && r.model === model && r.variant === v);
+        const td = el("td", { class: "num", "data-issue": issue.id, "data-model": model, "data-variant": v },
+          fmt(row && row.value));
+        tr.append(td);
+      }
+      tb.append(tr);
+    }
+    t.append(tb);
+    return t;
+  }
+
+  const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
+
+  function issueChart(run, issue) {
+    const W = 760, H = 60 + 18 * run.models.length * run.variants.length, L = 20, R = 20;
+    const x = (v) => L + (W - L - R) * (v - issue.scale_min) / (issue.scale_max - issue.scale_min);
+    const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
+    s.append(svg("title", {}, "Forecasts on " + issue.name));
+    s.append(svg("text", { x: L, y: 14, class: "ct" }, issue.name));
+    s.append(svg("line", { x1: L, x2: W - R, y1: 30, y2: 30, class: "axis" }));
+    s.append(svg("text", { x: L, y: 44, class: "tick" }, issue.scale_min), svg("text", { x: W - R, y: 44, class: "tick", "text-anchor": "end" }, issue.scale_max));
+    for (const an of issue.anchors) s.append(svg("line", { x1: x(an.value), x2: x(an.value), y1: 26, y2: 34, class: "axis" }));
+    let y = 58, k = 0;
+    for (const v of run.variants) for (const m of run.models) {
+      const row = run.results.find((r) => r.issue === issue.id && r.model === m && r.variant === v);
+      const c = COLORS[k++ % COLORS.length];
+      if (row && row.value !== null) {
+        s.append(svg("circle", { cx: x(row.value), cy: y - 4, r: 5, fill: c }));
+        s.append(svg("text", { x: Math.min(x(row.value) + 9, W - 200), y: y, class: "lbl" }, `${v} · ${m}: ${fmt(row.value)}`));
+      }
+      y += 18;
+    }
+    const fig = el("figure", { class: "chart" });
+    fig.append(s);
+    return fig;
+  }
+
+  function trajectoryCharts(run) {
+    const out = [];
+    const traj = run.trajectories;
+    if (!traj.length) return out;
+    const first = traj[0];
+    for (const issue of run.issues) {
+      const rows = traj.filter((r) => r.issue === issue.id && r.variant === first.variant && r.model === first.model);
+      if (!rows.length) continue;
+      const T = Math.max(...rows.map((r) => r.round));
+      const W = 760, H = 220, L = 40, R = 120, TOP = 24, B = 24;
+      const x = (t) => L + (W - L - R) * (T ? t / T : 0);
+      const y = (v) => TOP + (H - TOP - B) * (1 - (v - issue.scale_min) / (issue.scale_max - issue.scale_min));
+      const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
+      s.append(svg("text", { x: L, y: 14, class: "ct" }, `${issue.name}: positions by round (${first.model}, ${first.variant})`));
+      s.append(svg("line", { x1: L, x2: L, y1: TOP, y2: H - B, class: "axis" }), svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
+      const actors = [...new Set(rows.map((r) => r.actor))];
+      actors.forEach((a, i) => {
+        const pts = rows.filter((r) => r.actor === a).sort((p, q) => p.round - q.round);
+        const d = pts.map((p, j) => (j ? "L" : "M") + x(p.round).toFixed(1) + " " + y(p.position).toFixed(1)).join(" ");
+        const c = COLORS[i % COLORS.length];
+        s.append(svg("path", { d, stroke: c, fill: "none", "stroke-width": 1.5 }));
+        const last = pts[pts.length - 1];
+        s.append(svg("text", { x: x(last.round) + 4, y: y(last.position) + 4, class: "lbl", fill: c }, a));
+      });
+      const fig = el("figure", { class: "chart" });
+      fig.append(s);
+      out.push(fig);
+    }
+    return out;
+  }
+
+  function verdictTable(run) {
+    const t = el("table", { class: "grid", id: "verdicts" });
+    const head = el("tr");
+    ["thesis", "variant", "model", "holds", "detail"].forEach((h) => head.append(el("th", {}, h)));
+    t.append(el("thead")).append(head);
+    const tb = el("tbody");
+    for (const v of run.verdicts) {
+      const tr = el("tr");
+      [v.thesis, v.variant, v.model, v.holds === null ? "n/a" : (v.holds ? "yes" : "no"), v.detail]
+        .forEach((c) => tr.append(el("td", {}, c)));
+      tb.append(tr);
+    }
+    t.append(tb);
+    return t;
+  }
+
+  function genericTable(rows) {
+    const t = el("table", { class: "grid" });
+    if (!rows.length) return el("p", {}, "no rows");
+    const cols = Object.keys(rows[0]);
+    const head = el("tr");
+    cols.forEach((c) => head.append(el("th", {}, c)));
+    t.append(el("thead")).append(head);
+    const tb = el("tbody");
+    rows.slice(0, 500).forEach((r) => {
+      const tr = el("tr");
+      cols.forEach((c) => tr.append(el("td", {}, typeof r[c] === "number" ? Number(r[c]).toFixed(3) : r[c])));
+      tb.append(tr);
+    });
+    t.append(tb);
+    return t;
+  }
+
+  // ---- compare page ------------------------------------------------------------------------------
+  function initCompare() {
+    const form = $("#compare-form");
+    for (const side of ["a", "b"]) {
+      const runSel = form.querySelector(`select[name=${side}]`);
+      const varSel = form.querySelector(`select[name=variant_${side}]`);
+      const fill = () => {
+        const opt = runSel.selectedOptions[0];
+        varSel.replaceChildren(...(opt ? opt.dataset.variants.split(",") : []).map((v) => el("option", { value: v }, v)));
+      };
+      runSel.addEventListener("change", fill);
+      fill();
+    }
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const q = new URLSearchParams(new FormData(form));
+      try {
+        const c = await api("GET", "/api/compare?" + q.toString());
+        const t = el("table", { class: "grid", id: "compare-table" });
+        const head = el("tr");
+        ["model", "issue", `A: ${c.a} · ${c.variant_a}`, `B: ${c.b} · ${c.variant_b}`, "B − A"].forEach((h) => head.append(el("th", {}, h)));
+        t.append(el("thead")).append(head);
+        const tb = el("tbody");
+        c.rows.forEach((r) => {
+          const tr = el("tr");
+          [r.model, r.issue, fmt(r.a), fmt(r.b), fmt(r.difference)].forEach((v) => tr.append(el("td", {}, v)));
+          tb.append(tr);
+        });
+        t.append(tb);
+        $("#comparison").replaceChildren(t);
+      } catch (err) { status(err.message, "error"); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const page = document.body.dataset.page;
+    if (page === "index") initIndex();
+    if (page === "scenario") initScenario();
+    if (page === "compare") initCompare();
+    const host = $("#results");
+    if (page === "run" && host && host.dataset.run) showRun(host.dataset.run);
+  });
+})();

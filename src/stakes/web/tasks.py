@@ -1,0 +1,47 @@
+"""The work jobs do, run in a child process (see :mod:`.jobs`): top-level functions, so they pickle."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from ..forecast import Forecast, forecast
+from ..scenario import Scenario
+
+
+def forecast_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> Forecast:
+    """Forecast ``payload['scenario']`` with ``models`` on each of ``variants``, reporting per variant."""
+    scenario: Scenario = payload["scenario"]
+    models: list[str] = payload["models"]
+    variants: list[str] = payload["variants"]
+    params: dict[str, dict[str, Any]] = payload.get("params") or {}
+    out = Forecast(scenario=scenario, variants=list(variants), models=list(models))
+    for k, variant in enumerate(variants):
+        progress(k / len(variants), f"variant {variant} ({k + 1} of {len(variants)})")
+        part = forecast(scenario, models=models, variants=[variant], params=params)
+        out.arrays.update(part.arrays)
+        out.results.update(part.results)
+    progress(1.0, "done")
+    return out
+
+
+def simulation_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> Any:
+    """Monte Carlo over the scenario's uncertainty (:func:`stakes.simulate.simulate`)."""
+    try:
+        from ..simulate import simulate
+    except ImportError:
+        from ..errors import StakesError
+
+        raise StakesError("simulation is not available in this installation (stakes.simulate is missing)") from None
+    kwargs: dict[str, Any] = {}
+    accepted = inspect.signature(simulate).parameters
+    for key in ("models", "variants", "seed", "params"):
+        if key in accepted and payload.get(key) is not None:
+            kwargs[key] = payload[key]
+    if "progress" in accepted:
+        kwargs["progress"] = progress
+    progress(0.0, f"{payload['runs']} runs")
+    result = simulate(payload["scenario"], payload["runs"], **kwargs)
+    progress(1.0, "done")
+    return result
