@@ -13,8 +13,9 @@ psycopg for PostgreSQL).
 from __future__ import annotations
 
 from .api import Recording, RunStore, StoredRun, scenario_text
-from .frames import FrameError, decode_frame, encode_frame
-from .migrate import StoreError, head_revision
+from .errors import FrameError, StoreError
+from .frames import decode_frame, encode_frame
+from .migrate import head_revision
 from .paths import default_db_path, recording_disabled, resolve_db_url
 from .record import (
     record_alignment,

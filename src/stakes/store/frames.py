@@ -22,13 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import StakesError
+from .errors import FrameError
 
 ColumnSpec = dict[str, Any]
-
-
-class FrameError(StakesError):
-    """A DataFrame that cannot be stored (duplicate or non-string column names, unsupported values)."""
 
 
 def encode_frame(df: pd.DataFrame) -> tuple[list[ColumnSpec], list[dict[str, Any]]]:

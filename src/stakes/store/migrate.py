@@ -11,14 +11,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import StakesError
+from .errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "stakes_alembic_version"
-
-
-class StoreError(StakesError):
-    """The run store cannot be opened, read or written."""
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
