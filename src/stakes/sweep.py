@@ -105,7 +105,7 @@ def run_chunks(task: Callable[..., Any], args: tuple[Any, ...], indices: Iterabl
 
         futures = {executor.submit(task, *args, i, pure=False): i for i in todo[:window]}
         queue = todo[window:]
-        done_iter = dask_completed(list(futures))
+        done_iter = dask_completed(list(futures), loop=executor.loop)
         try:
             for fut in done_iter:
                 i = futures.pop(fut)
@@ -142,8 +142,8 @@ class ChunkStore:
 
     ``pandas.read_parquet(folder / "runs")`` reads every finished chunk of a table at once.
 
-    A chunk counts as finished when the file of its last table (``tables[-1]``) exists; files appear only by
-    rename, so a finished chunk is always whole.
+    A chunk counts as finished when the files of all its tables exist; files appear only by rename (the
+    last table last), so a finished chunk is always whole.
     """
 
     def __init__(self, folder: str | Path, settings: dict[str, Any], n_chunks: int,
@@ -187,7 +187,7 @@ class ChunkStore:
         self._write_manifest()
 
     def finished(self) -> set[int]:
-        return {i for i in range(self.n_chunks) if self.path(i, self.tables[-1]).exists()}
+        return {i for i in range(self.n_chunks) if all(self.path(i, t).exists() for t in self.tables)}
 
     def write(self, index: int, frames: dict[str, pd.DataFrame]) -> None:
         """Write one chunk's tables (the last one last) and update the manifest; nothing partial on failure."""
