@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -115,8 +114,9 @@ def test_dask_local_cluster_matches_in_process() -> None:
     distributed = pytest.importorskip("distributed")
     sc = random_scenario(n=6, d=2)
     ref = simulate(sc, 900)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
-                                  protocol="tcp") as cluster, open_executor(scheduler=cluster.scheduler_address) as client:
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None, protocol="tcp")
+    with cluster, open_executor(scheduler=cluster.scheduler_address) as client:
         assert type(client).__name__ == "Client"
         remote = simulate(sc, 900, chunk_size=100, executor=client)
     assert_same(ref.runs, remote.runs)
