@@ -1,0 +1,207 @@
+"""KTAB's Spatial Model of Politics — one turn and the run loop, batched (formulas and sources: ``smp.py``).
+
+Shapes: ``x`` positions ``(B, n, d)`` on [0, 1], ``s`` saliences ``(B, n, d)``, ``c`` capabilities ``(B, n)``.
+Ideals track positions (KTAB's CSV runs use the identity accommodation matrix).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .smp_core import (
+    MIN_BARGAIN_WEIGHT,
+    MIN_CHALLENGE_COALITION,
+    MIN_SIG_EDU,
+    SMPOptions,
+    big_r,
+    bs_util,
+    coalition_matrix,
+    est_risk,
+    pce,
+    round4,
+    victory_matrix,
+    vote,
+    wdist,
+)
+
+
+def utilities(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> tuple[np.ndarray, np.ndarray]:
+    """SMPState::setAllAUtil: risk attitudes ``R`` ``(B, n)`` and ``A[b, h, i, j]``, h's estimate of i's utility
+    for j's position (distances from ideals, risk from a risk-neutral PCE over the current positions)."""
+    dist = wdist(x, x, s)  # (B, i, j)
+    rn_util = 1.0 - dist
+    coal = coalition_matrix(rn_util, c, opt.voting_rule)
+    pv = victory_matrix(coal, opt.victory_model)
+    valid = np.ones((x.shape[0], 1, x.shape[1]), dtype=bool)
+    p = pce(pv, coal, valid, opt.pce_model)[:, 0, :]
+    r = big_r(p, opt.big_r_range)
+    r_hi = est_risk(r[:, :, None], r[:, None, :], opt.big_r_adjust)  # (B, h, i)
+    return r, bs_util(dist[:, None, :, :], r_hi[:, :, :, None])
+
+
+def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray, opt: SMPOptions) -> np.ndarray:
+    """SMPState::probEduChlg's victory probability of i over j, for every initiator i.
+
+    ``u`` ``(B, n, n, n)``: ``u[b, i]`` is the utility matrix of the perspective used for initiator i;
+    ``ws`` ``(B, n)`` salience-sum × capability; ``j_idx`` ``(B, n, Q)`` targets. Returns ``(B, n, Q)``.
+    Third parties vote in a three-actor "little contest" (Actor::vProbLittle, thirdPartyVoteSU).
+    """
+    b_n, n = u.shape[0], u.shape[1]
+    bi = np.arange(b_n)[:, None, None]
+    ii = np.arange(n)[None, :, None]
+    rule = opt.voting_rule
+    uii = u[bi, ii, ii, ii]
+    uij = u[bi, ii, ii, j_idx]
+    uji = u[bi, ii, j_idx, ii]
+    ujj = u[bi, ii, j_idx, j_idx]
+    con_i = vote(rule, ws[:, :, None], uii - uij)
+    con_j = vote(rule, np.take_along_axis(np.broadcast_to(ws[:, None, :], (*j_idx.shape[:2], n)), j_idx, axis=2),
+                 uji - ujj)
+    c_ij = MIN_CHALLENGE_COALITION + np.maximum(con_i, 0) + np.maximum(con_j, 0)
+    c_ji = MIN_CHALLENGE_COALITION + np.maximum(-con_i, 0) + np.maximum(-con_j, 0)
+    tt = np.arange(n)
+    bt = np.arange(b_n)[:, None]
+    at = np.arange(n)[None, :]
+    u_ti = u[bt, at, :, at][:, :, None, :]  # u[b, i, t, i]  → (B, n, 1, T)
+    u_tt = u[:, :, tt, tt][:, :, None, :]  # u[b, i, t, t]
+    u_tj = u[bi[..., None], ii[..., None], tt[None, None, None, :], j_idx[..., None]]  # (B, n, Q, T)
+    wt = ws[:, None, None, :]
+    con_t = vote(rule, wt, u_ti - u_tj)
+    p_in = (c_ij[..., None] + np.maximum(con_t, 0)) / (
+        c_ij[..., None] + np.maximum(con_t, 0) + c_ji[..., None] + np.maximum(-con_t, 0))
+    p_jn = 1.0 - p_in
+    commit = opt.third_party_commit
+    if commit == "full":
+        a, b_, c_, d_ = 3 * u_ti, 3 * u_tj, 3 * u_ti, 3 * u_tj
+    elif commit == "semi":
+        a, b_, c_, d_ = 2 * u_ti + u_tt, 3 * u_tj, 3 * u_ti, 2 * u_tj + u_tt
+    else:
+        a, b_, c_, d_ = 2 * u_ti + u_tt, 2 * u_tj + u_tt, 2 * u_ti + u_tt, 2 * u_tj + u_tt
+    v_t = vote(rule, wt, (p_in * a + p_jn * b_) - (p_in * c_ + p_jn * d_))
+    third = (tt[None, None, None, :] != ii[..., None]) & (tt[None, None, None, :] != j_idx[..., None])
+    c_ij = c_ij + (np.maximum(v_t, 0) * third).sum(-1)
+    c_ji = c_ji + (np.maximum(-v_t, 0) * third).sum(-1)
+    return c_ij / (c_ij + c_ji)
+
+
+def interpolate(ti: np.ndarray, si: np.ndarray, pi: np.ndarray, tj: np.ndarray, sj: np.ndarray,
+                pj: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """SMPActor::interpolateBrgn per dimension: the positions the bargain gives initiator and receiver."""
+    if kind == "S2PMax":
+        di, dj = np.maximum(pj - pi, 0.0), np.maximum(pi - pj, 0.0)
+        si2, sj2 = si * si, sj * sj
+        dik = di * sj2 / (di * sj2 + MIN_BARGAIN_WEIGHT + (1 - di) * si2)
+        djk = dj * si2 / (dj * si2 + MIN_BARGAIN_WEIGHT + (1 - dj) * sj2)
+        return ti + dik * (tj - ti), tj + djk * (ti - tj)
+    n_pow = 1 if kind == "S1P1" else 2
+    wi = si ** n_pow * pi ** n_pow
+    wj = sj ** n_pow * pj ** n_pow
+    den = wi + MIN_BARGAIN_WEIGHT + wj
+    return (round4(((wi + MIN_BARGAIN_WEIGHT) * ti + wj * tj) / den),
+            round4((wi * ti + (MIN_BARGAIN_WEIGHT + wj) * tj) / den))
+
+
+def bargains(x: np.ndarray, s: np.ndarray, c: np.ndarray, u: np.ndarray, p_iij: np.ndarray, target: np.ndarray,
+             opt: SMPOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The bargains each initiator proposes to its target: ``(B, n, nb, d)`` positions for initiator and
+    receiver (nb = 2 for the InitRcvr model, else 1)."""
+    xi, si = x, s
+    xj = np.take_along_axis(x, target[:, :, None], axis=1)
+    sj = np.take_along_axis(s, target[:, :, None], axis=1)
+    pi = p_iij[:, :, None]
+    bi_i, bi_j = interpolate(xi, si, pi, xj, sj, 1 - pi, opt.interpolation)
+    if opt.bargain_model == "init-only":
+        return bi_i[:, :, None], bi_j[:, :, None]
+    # j's estimate that i defeats j: the same contest seen from j's perspective
+    u_j = np.take_along_axis(u, target[:, :, None, None], axis=1)
+    p_jij = challenge(u_j, (s.sum(-1) * c), target[:, :, None], opt)
+    pj = p_jij
+    bj_i, bj_j = interpolate(xi, si, pj, xj, sj, 1 - pj, opt.interpolation)
+    if opt.bargain_model == "init-rcvr":
+        return np.stack([bi_i, bj_i], axis=2), np.stack([bi_j, bj_j], axis=2)
+    # PWCompInterp; KTAB weighs both by the initiator's capability (brgnJIJ->actInit->sCap)
+    wi = (c * s.sum(-1))[:, :, None]
+    wj = (c[:, :, None] * sj.sum(-1, keepdims=True))
+    return (((wi * bi_i + wj * bj_i) / (wi + wj))[:, :, None], ((wi * bi_j + wj * bj_j) / (wi + wj))[:, :, None])
+
+
+def step(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions,
+         rng: np.random.Generator | None = None) -> np.ndarray:
+    """One turn (SMPState::doBCN): challenges, bargains, and each actor's choice among its bargains."""
+    b_n, n, _ = x.shape
+    r, u = utilities(x, s, c, opt)
+    ws = s.sum(-1) * c
+    # best challenge of each initiator i, from its own perspective
+    j_all = np.broadcast_to(np.arange(n)[None, None, :], (b_n, n, n))
+    p = challenge(u, ws, j_all, opt)
+    ar = np.arange(n)
+    own = u[:, ar, ar, :]  # own[b, i, j] = u[b, i, i, j]
+    uii = own[:, ar, ar][:, :, None]
+    sj = s.sum(-1)[:, None, :]
+    gain = (1 - sj) * 2 * uii + sj * (p * 2 * uii + (1 - p) * 2 * own) - (uii + own)
+    gain = np.where(np.eye(n, dtype=bool)[None], -np.inf, gain)
+    target = gain.argmax(-1)
+    has = np.take_along_axis(gain, target[:, :, None], axis=-1)[..., 0] > MIN_SIG_EDU
+    p_iij = np.take_along_axis(p, target[:, :, None], axis=-1)[..., 0]
+    b_init, b_rcvr = bargains(x, s, c, u, p_iij, target, opt)
+    nb = b_init.shape[2]
+    # every actor's utility for the status quo and for each bargain (SMPState::updateBestBrgnPositions)
+    total = own.sum(-1)  # (B, a)
+    u_i = own  # own[b, a, i]: a's utility of i's current position
+    u_t = np.take_along_axis(own, np.broadcast_to(target[:, None, :], own.shape), axis=2)
+    flat_i = b_init.reshape(b_n, n * nb, -1)
+    flat_r = b_rcvr.reshape(b_n, n * nb, -1)
+    pu_i = bs_util(wdist(x, flat_i, s), r[:, :, None]).reshape(b_n, n, n, nb)
+    pu_r = bs_util(wdist(x, flat_r, s), r[:, :, None]).reshape(b_n, n, n, nb)
+    u_barg = (total[:, :, None, None] - u_i[..., None] - u_t[..., None] + pu_i + pu_r) / n
+    u_opt = np.concatenate([(total / n)[:, :, None], u_barg.reshape(b_n, n, n * nb)], axis=2)
+    coal = coalition_matrix(u_opt, c, opt.voting_rule)
+    pv = victory_matrix(coal, opt.victory_model)
+    # option sets: actor k's status quo, plus the bargains it initiated or received
+    involved = has[:, None, :] & ((ar[None, :, None] == ar[None, None, :]) | (target[:, None, :] == ar[None, :, None]))
+    valid = np.concatenate([np.ones((b_n, n, 1), dtype=bool), np.repeat(involved, nb, axis=2)], axis=2)
+    prob = pce(pv, coal, valid, opt.pce_model)
+    if opt.state_transition == "stochastic":
+        gen = rng if rng is not None else np.random.default_rng(opt.seed)
+        cum = prob.cumsum(-1)
+        draw = gen.random((b_n, n, 1)) * cum[..., -1:]
+        choice = np.minimum((cum <= draw).sum(-1), prob.shape[-1] - 1)
+    else:
+        choice = prob.argmax(-1)  # first maximum, as KTAB's ndxMaxAbs
+    init = (choice - 1) // nb
+    which = (choice - 1) % nb
+    bi = np.arange(b_n)[:, None]
+    mine = np.where((init == ar[None, :])[..., None], b_init[bi, np.maximum(init, 0), which],
+                    b_rcvr[bi, np.maximum(init, 0), which])
+    return np.where((choice == 0)[..., None], x, mine)
+
+
+def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Turns until KTAB's stopping rule holds for each run: positions ``(B, T+1, n, d)`` and steps ``(B,)``.
+
+    Stop after turn t when t ≥ max_turns, or t ≥ min_turns and the last step's total movement
+    Σ_i ‖x_i(t) − x_i(t−1)‖ is below ``stop_ratio`` × (first step's + min_sig_delta) (smpStopFn).
+    Finished runs keep their last positions; only active runs are computed.
+    """
+    b_n = x0.shape[0]
+    rng = np.random.default_rng(opt.seed) if opt.state_transition == "stochastic" else None
+    history = [x0]
+    steps = np.zeros(b_n, dtype=int)
+    active = np.ones(b_n, dtype=bool)
+    first = np.zeros(b_n)
+    x = x0
+    t = 0
+    while active.any() and x0.shape[1] >= 2:
+        t += 1
+        idx = np.flatnonzero(active)
+        new = x.copy()
+        new[idx] = step(x[idx], s[idx], c[idx], opt, rng)
+        move = np.linalg.norm(new - x, axis=-1).sum(-1)
+        if t == 1:
+            first = move + opt.min_sig_delta
+        steps[idx] = t
+        stop = (t >= opt.max_turns) | ((t >= opt.min_turns) & (move / first < opt.stop_ratio))
+        active &= ~stop
+        history.append(new)
+        x = new
+    return np.stack(history, axis=1), steps
