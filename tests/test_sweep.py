@@ -165,3 +165,27 @@ def test_full_disk_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pyte
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["chunk-00000.parquet"]
     store = ChunkStore(tmp_path, simulate.__globals__["make_plan"](sc, 400, chunk_size=100).settings(), 4)
     assert store.finished() == {0}
+
+
+def test_ctrl_c_keeps_finished_chunks(tmp_path: Path) -> None:
+    sc = random_scenario(n=20, d=3)
+    path = tmp_path / "s.yaml"
+    save_scenario(sc, path)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "stakes", "simulate", str(path), "--runs", "25600", "--chunk-size", "64",
+           "--out", str(out), "--variant", "baseline"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "runs").is_dir() and len(list((out / "runs").glob("chunk-*.parquet"))) >= 2:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted after" in err and "rerun the same command to resume" in err
+    assert "Traceback" not in err
+    assert not list(out.rglob("*.tmp"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    kept = sorted(int(p.stem.split("-")[1]) for p in (out / "runs").glob("chunk-*.parquet"))
+    assert manifest["finished"] == kept and not manifest["complete"] and len(kept) >= 2

@@ -246,6 +246,8 @@ def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
                 progress(done_runs, plan.runs)
     except KeyboardInterrupt:
         complete = False
+        if store is not None:
+            store.sync()
         if not frames:
             raise
         interrupted = SimulationResult(plan, *_assemble(plan, frames), complete=False)

@@ -184,7 +184,7 @@ class ChunkStore:
         elif any(self.folder.glob("*/chunk-*.parquet")):
             raise OptionError(f"the output folder {self.folder} holds chunks but no {MANIFEST}; "
                               "choose an empty --out folder")
-        self._write_manifest()
+        self.sync()
 
     def finished(self) -> set[int]:
         return {i for i in range(self.n_chunks) if all(self.path(i, t).exists() for t in self.tables)}
@@ -193,12 +193,13 @@ class ChunkStore:
         """Write one chunk's tables (the last one last) and update the manifest; nothing partial on failure."""
         for table in self.tables:
             _atomic_parquet(frames[table], self.path(index, table))
-        self._write_manifest()
+        self.sync()
 
     def read(self, index: int) -> dict[str, pd.DataFrame]:
         return {t: pd.read_parquet(self.path(index, t)) for t in self.tables}
 
-    def _write_manifest(self) -> None:
+    def sync(self) -> None:
+        """Rewrite the manifest from the chunk files on disk."""
         done = sorted(self.finished())
         payload = {"format": FORMAT, "settings": self.settings, "n_chunks": self.n_chunks,
                    "finished": done, "complete": len(done) == self.n_chunks}
@@ -208,8 +209,9 @@ class ChunkStore:
             tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
             os.replace(tmp, target)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StakesError(f"cannot write {target}: {exc.strerror or exc}") from None
+        finally:  # also on Ctrl-C
+            tmp.unlink(missing_ok=True)
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -220,8 +222,8 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except ImportError:
-        tmp.unlink(missing_ok=True)
         raise StakesError("writing chunks needs pyarrow: pip install 'stakes[parquet]'") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StakesError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:  # also on Ctrl-C
+        tmp.unlink(missing_ok=True)

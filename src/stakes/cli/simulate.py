@@ -89,7 +89,7 @@ def simulate_command(
     except SimulationInterrupted as stop:
         kept = f"; the finished chunks are in {out} (rerun the same command to resume)" if out else ""
         err_console.print(f"interrupted after {stop.result.n_runs} of {plan.runs} runs{kept}",
-                          style="yellow", highlight=False)
+                          style="yellow", highlight=False, soft_wrap=True)
         raise SystemExit(130) from None
     if output is SimFormat.json:
         typer.echo(json.dumps(result.payload(), indent=2))
