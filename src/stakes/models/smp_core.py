@@ -179,12 +179,14 @@ def pce(pv: np.ndarray, c: np.ndarray, valid: np.ndarray, model: str) -> np.ndar
     p = vf / count
     if model == "markov-uniform":  # Model::markovUniformPCE
         tol = 1e-6
+        live = np.ones(p.shape[:2], dtype=bool)  # each set iterates until its own change is small
         for _ in range(1000):
             # q_i = Σ_j pv(i,j) (p_i + p_j) / numOpt over the set
             q = (p * np.einsum("bmq,bkq->bkm", pv, vf) + np.einsum("bmq,bkq->bkm", pv, p)) / count * vf
-            change = np.abs(q - p).max()
-            p = (p + q) / 2
-            if change <= tol:
+            change = np.abs(q - p).max(-1)
+            p = np.where(live[..., None], (p + q) / 2, p)
+            live &= change > tol
+            if not live.any():
                 break
         return p
     # Model::markovIncentivePCE
@@ -194,12 +196,14 @@ def pce(pv: np.ndarray, c: np.ndarray, valid: np.ndarray, model: str) -> np.ndar
     inc[:, idx, idx] += 1e-10
     col = np.einsum("bkm,bmj->bkj", vf, inc)  # Σ over the set's i of inc(i, j)
     chlg = inc[:, None, :, :] / np.where(col > 0, col, 1.0)[:, :, None, :]  # (B,K,i,j)
+    live = np.ones(p.shape[:2], dtype=bool)
     for _ in range(1000):
         ct = p[:, :, :, None] * chlg.swapaxes(-1, -2)  # ct(i,j) = p_i chlg(j,i)
         both = (ct + ct.swapaxes(-1, -2)) * vf[:, :, None, :] * vf[:, :, :, None]
         q = np.einsum("bij,bkij->bki", pv, both) * vf
-        change = np.abs(q - p).max()
-        p = (p + q) / 2
-        if change <= tol:
+        change = np.abs(q - p).max(-1)
+        p = np.where(live[..., None], (p + q) / 2, p)
+        live &= change > tol
+        if not live.any():
             break
     return p
