@@ -1,0 +1,74 @@
+"""Assemble the report: normalise the inputs to tidy tables, build each section, render the template.
+
+Jinja2 autoescapes every value; the only raw HTML inserted is the SVG that matplotlib wrote (its text is
+XML-escaped there). No external resource is referenced: styles are inline, figures are inline SVG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..scenario import Scenario
+from . import sections
+from .tidy import result_tables
+
+
+def _tables(kind: str, value: Any) -> dict[str, pd.DataFrame]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping) and all(isinstance(v, pd.DataFrame) for v in value.values()):
+        return dict(value)
+    return result_tables(kind, value)
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("stakes.report", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = None, sensitivity: Any = None,
+           alignment: Any = None, run_info: str | None = None, hint_runs: bool = True) -> str:
+    from .. import __version__
+
+    fc = _tables("forecast", forecast_result)
+    sim = _tables("simulation", simulation)
+    sens = _tables("sensitivity", sensitivity)
+    align = _tables("alignment", alignment)
+    sim_meta = _simulation_meta(simulation, sim)
+    theses_tables = {**{k: v for k, v in fc.items() if k == "verdicts"},
+                     **{k: v for k, v in sim.items() if k == "theses"},
+                     **{k: v for k, v in align.items() if k == "side_verdicts"}}
+    context = {
+        "sc": scenario, "version": __version__, "run_info": run_info, "hint_runs": hint_runs,
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "scen": sections.scenario_section(scenario),
+        "forecast": sections.forecast_section(scenario, fc),
+        "rounds": sections.rounds_section(scenario, fc),
+        "simulation": sections.simulation_section(scenario, sim, sim_meta),
+        "sensitivity": sections.sensitivity_section(scenario, sens),
+        "alignment": sections.alignment_section(scenario, align),
+        "theses": sections.theses_section(scenario, theses_tables),
+        "sources": sections.sources_section(scenario),
+    }
+    return _environment().get_template("report.html").render(**context)
+
+
+def _simulation_meta(simulation: Any, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    plan = getattr(simulation, "plan", None)
+    if plan is not None:
+        meta["seed"] = getattr(plan, "seed", None)
+    n_runs = getattr(simulation, "n_runs", None)
+    if isinstance(n_runs, int):
+        meta["runs"] = n_runs
+    info = tables.get("simulation_info")
+    if info is not None and len(info):
+        row = info.iloc[0].to_dict()
+        meta.setdefault("runs", row.get("runs"))
+        meta.setdefault("seed", row.get("seed"))
+    return meta
