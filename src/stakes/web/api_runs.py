@@ -161,13 +161,18 @@ def compare(ctx: Ctx, a: Annotated[str, Query(pattern=RUN_ID)], b: Annotated[str
 
 def compare_rows(ra: RunRecord, va: str, rb: RunRecord, vb: str) -> list[dict[str, Any]]:
     for rec, v in ((ra, va), (rb, vb)):
-        if not {"variant", "model", "issue", "value"} <= set(rec.frame.columns):
-            raise OptionError(f"run '{rec.id}' is a {rec.kind}; side-by-side comparison needs forecast runs")
+        if not {"variant", "model", "issue"} <= set(rec.frame.columns) or _value(rec) not in rec.frame:
+            raise OptionError(f"run '{rec.id}' has no forecasts per variant, model and issue to compare")
         if v not in rec.variants:
             raise OptionError(f"run '{rec.id}' has no variant '{v}' (it has: {', '.join(rec.variants)})")
     keys = ["model", "issue"]
-    fa = ra.frame[ra.frame["variant"] == va][[*keys, "value"]].rename(columns={"value": "a"})
-    fb = rb.frame[rb.frame["variant"] == vb][[*keys, "value"]].rename(columns={"value": "b"})
+    fa = ra.frame[ra.frame["variant"] == va][[*keys, _value(ra)]].rename(columns={_value(ra): "a"})
+    fb = rb.frame[rb.frame["variant"] == vb][[*keys, _value(rb)]].rename(columns={_value(rb): "b"})
     merged = fa.merge(fb, on=keys, how="outer")
     merged["difference"] = merged["b"] - merged["a"]
     return _records(merged)
+
+
+def _value(rec: RunRecord) -> str:
+    """The forecast column: ``value`` of a forecast, the Monte Carlo ``mean`` of a simulation."""
+    return "value" if "value" in rec.frame.columns else "mean"

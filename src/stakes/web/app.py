@@ -28,13 +28,16 @@ from .context import WebContext
 from .jobs import Job, JobManager
 from .limits import LimitError, Limits
 from .runs import RunRegistry, forecast_record, simulation_record
-from .security import BodyLimitMiddleware, TokenMiddleware
+from .security import BodyLimitMiddleware, HeadersMiddleware, TokenMiddleware
 from .workspace import NotFound, StaleEdit, Workspace
 
 log = logging.getLogger("stakes.web")
 STATIC = Path(__file__).with_name("static")
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+# reports may carry inline scripts/styles: isolate them from the app's origin and from the network
+REPORT_CSP = ("sandbox allow-scripts allow-popups allow-downloads; default-src 'none'; img-src data:; "
+              "style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:")
 
 
 def create_app(db_url: str | None = None, token: str | None = None, limits: Limits | None = None,
@@ -69,20 +72,6 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.url.path.endswith("/report.html"):
-            # reports may carry inline scripts/styles: isolate them from the app's origin and the network
-            response.headers["Content-Security-Policy"] = (
-                "sandbox allow-scripts allow-popups allow-downloads; default-src 'none'; "
-                "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:")
-        elif not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        return response
-
     from .api import router as api_router
     from .api_runs import router as runs_router
     from .pages import router as pages_router
@@ -91,6 +80,7 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
     app.include_router(runs_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(HeadersMiddleware, page_csp=PAGE_CSP, report_csp=REPORT_CSP)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     if token:
         app.add_middleware(TokenMiddleware, token=token)

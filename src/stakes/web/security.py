@@ -124,3 +124,33 @@ class TokenMiddleware:
             await send(msg)
 
         await self.app(scope, receive, set_cookie)
+
+
+class HeadersMiddleware:
+    """Security headers on every response; pages get a strict CSP, HTML reports a sandboxing one."""
+
+    def __init__(self, app: Any, page_csp: str, report_csp: str) -> None:
+        self.app = app
+        self.page_csp = page_csp.encode()
+        self.report_csp = report_csp.encode()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        csp = None
+        if path.endswith("/report.html"):
+            csp = self.report_csp
+        elif not path.startswith(("/docs", "/redoc")):
+            csp = self.page_csp
+
+        async def add_headers(msg: Any) -> None:
+            if msg["type"] == "http.response.start":
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                if csp is not None:
+                    extra.append((b"content-security-policy", csp))
+                msg = {**msg, "headers": [*msg.get("headers", []), *extra]}
+            await send(msg)
+
+        await self.app(scope, receive, add_headers)

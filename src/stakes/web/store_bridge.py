@@ -1,8 +1,15 @@
-"""Between the web app and the run store (:mod:`stakes.store`): open it, record runs, read them back."""
+"""Between the web app and the run store (:mod:`stakes.store`): open it, record runs, read them back.
+
+A run the app records gets the id ``s<store id>``, so its page and downloads keep their addresses after a
+restart. Recording is one transaction (``RunStore.record``): a failure leaves no half-written run, and
+the job is reported failed.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pandas as pd
 
 from .context import WebContext
 from .jobs import Job
@@ -21,13 +28,65 @@ def open_store(url: str) -> tuple[Any, str | None]:
         return None, f"cannot open the run store: {exc}; runs are kept in memory only"
 
 
-def record_run(ctx: WebContext, rec: RunRecord, job: Job) -> str | None:
-    return None
+def run_tables(rec: RunRecord) -> dict[str, pd.DataFrame]:
+    if rec.kind == "forecast":
+        from ..report.tidy import forecast_tables
+
+        return forecast_tables(rec.result)
+    tables = {"summary": rec.frame}
+    theses = getattr(rec.result, "thesis_table", None)
+    if callable(theses):
+        tables["theses"] = theses()
+    return tables
 
 
-def stored_summaries(ctx: WebContext) -> list[dict[str, Any]]:
-    return []
+def record_run(ctx: WebContext, rec: RunRecord, job: Job) -> str:
+    options: dict[str, Any] = {"source": "web", "job": job.id}
+    if rec.runs is not None:
+        options["runs"] = rec.runs
+    stored = ctx.store.record(rec.kind, rec.scenario, run_tables(rec), variants=rec.variants, models=rec.models,
+                              seed=rec.seed, options=options, label=f"web {job.id}")
+    rec.id = f"s{stored}"
+    return str(stored)
+
+
+def stored_summaries(ctx: WebContext, limit: int = 200) -> list[dict[str, Any]]:
+    frame = ctx.store.list(limit=limit, status="finished")
+    out = []
+    for row in frame.to_dict(orient="records"):
+        if row["kind"] not in ("forecast", "simulation"):
+            continue
+        out.append({
+            "id": f"s{row['id']}", "kind": row["kind"], "scenario": row["scenario"], "title": row["title"],
+            "scenario_id": None, "models": [m for m in str(row["models"] or "").split(",") if m],
+            "variants": [v for v in str(row["variants"] or "").split(",") if v], "seed": row["seed"],
+            "runs": None, "created": row["started"].timestamp(), "stored_id": str(row["id"]),
+            "version": row["version"],
+        })
+    out.reverse()  # oldest first, like the in-memory runs
+    return out
 
 
 def load_stored(ctx: WebContext, run_id: str) -> RunRecord | None:
-    return None
+    """A stored run (id ``s<n>``) read back as a :class:`RunRecord` (no live result object)."""
+    if not (run_id.startswith("s") and run_id[1:].isdigit()):
+        return None
+    from ..store import StoreError
+
+    try:
+        run = ctx.store.get(int(run_id[1:]))
+    except StoreError:
+        return None
+    if run.status != "finished" or run.kind not in ("forecast", "simulation"):
+        return None
+    tables = ctx.store.tables(run.id)
+    main = tables.get("forecast" if run.kind == "forecast" else "summary", pd.DataFrame())
+    verdicts = tables.get("verdicts")
+    rec = RunRecord(
+        id=run_id, kind=run.kind, scenario=run.scenario(), models=run.models, variants=run.variants,
+        seed=run.seed, runs=run.options.get("runs"), frame=main, trajectories=tables.get("trajectories"),
+        verdicts=[] if verdicts is None else verdicts.astype(object).where(verdicts.notna(), None)
+        .to_dict(orient="records"),
+        created=run.started_at.timestamp(), stored_id=str(run.id), version=run.stakes_version,
+    )
+    return rec

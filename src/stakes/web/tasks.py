@@ -39,9 +39,12 @@ def simulation_task(payload: dict[str, Any], progress: Callable[[float, str], No
     for key in ("models", "variants", "seed", "params"):
         if key in accepted and payload.get(key) is not None:
             kwargs[key] = payload[key]
+    runs = int(payload["runs"])
     if "progress" in accepted:
-        kwargs["progress"] = progress
-    progress(0.0, f"{payload['runs']} runs")
-    result = simulate(payload["scenario"], payload["runs"], **kwargs)
+        kwargs["progress"] = lambda done, total: progress(done / max(total, 1), f"{done} of {total} runs")
+    if "chunk_size" in accepted:
+        kwargs["chunk_size"] = max(64, -(-runs // 20))  # about 20 progress steps; results do not depend on it
+    progress(0.0, f"{runs} runs")
+    result = simulate(payload["scenario"], runs, **kwargs)
     progress(1.0, "done")
     return result

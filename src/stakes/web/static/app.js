@@ -1,4 +1,4 @@
-// stakes web app: talks to the JSON API. Every text from the server goes through textContent (never innerHTML).
+// stakes web app: talks to the JSON API. Every text from the server goes through textContent, never HTML parsing.
 "use strict";
 (function () {
   const SVG = "http://www.w3.org/2000/svg";

@@ -1,0 +1,60 @@
+"""Small scenarios shared by the web tests."""
+
+from __future__ import annotations
+
+SMALL_YAML = """\
+stakes: 1
+id: small-talks
+title: Small talks
+seed: 7
+models: [weighted-mean]
+issues:
+  - {id: border, name: Border line, scale_min: 0, scale_max: 100,
+     anchors: [{value: 0, label: "1991 borders"}, {value: 100, label: "current line"}]}
+  - {id: aid, name: Aid level, scale_min: 0, scale_max: 10}
+actors:
+  - {id: ua, name: Ukraine, capability: 30}
+  - {id: ru, name: Russia, capability: 50}
+  - {id: us, name: United States, capability: 80}
+stances:
+  - {actor: ua, issue: border, position: 0, salience: 90}
+  - {actor: ru, issue: border, position: 100, salience: 80}
+  - {actor: us, issue: border, position: 40, salience: 40}
+  - {actor: ua, issue: aid, position: 10, salience: 70}
+  - {actor: ru, issue: aid, position: 0, salience: 30}
+  - {actor: us, issue: aid, position: 5, salience: 50}
+variants:
+  - id: us-out
+    name: US steps back
+    changes: [{op: scale_capability, actor: us, value: 0.25}]
+theses:
+  - {id: t1, claim: Border settles below 60, kind: threshold, issue: border, op: "<", value: 60}
+"""
+
+XSS = "<script>alert('x')</script>"
+XSS_YAML = f"""\
+stakes: 1
+id: xss
+title: "<img src=x onerror=alert(1)> talks"
+issues:
+  - {{id: i1, name: "<b>bold</b> issue"}}
+actors:
+  - {{id: a1, name: "{XSS}", capability: 1}}
+  - {{id: a2, name: Plain, capability: 1}}
+stances:
+  - {{actor: a1, issue: i1, position: 10, salience: 50}}
+  - {{actor: a2, issue: i1, position: 90, salience: 50}}
+"""
+
+
+def weighted_mean(rows: list[tuple[float, float, float]]) -> float:
+    """Σ c·s·x / Σ c·s over (capability, salience, position) rows: the reference for the compromise model."""
+    num = sum(c * s * x for c, s, x in rows)
+    den = sum(c * s for c, s, _ in rows)
+    return num / den
+
+
+def many_actors_csv(n: int) -> str:
+    lines = ["actor,issue,position,salience,capability"]
+    lines += [f"actor{k},border,{k % 101},{50},{1 + k % 7}" for k in range(n)]
+    return "\n".join(lines) + "\n"
