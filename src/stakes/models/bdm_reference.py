@@ -1,0 +1,141 @@
+"""Per-run reference implementation of the BdM expected-utility model (slow, plain loops).
+
+It follows the same readings as the batched engine in :mod:`stakes.models.bdm` (formulas and sources are
+listed there and in docs/decisions/bdm.md) but is written actor pair by actor pair, one run and one issue at a
+time, so a reader can check it against Scholz, Calbert & Smith (2011) line by line. Tests require the batched
+engine to agree with it to ~1e-9; benchmarks compare their speed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..arrays import ScenarioArrays
+from .base import ModelResult
+
+
+def _median(x: list[float], w: list[float]) -> float:
+    """Lower weighted median = the Condorcet winner among the positions held (Scholz, appendix step 3)."""
+    order = sorted(range(len(x)), key=lambda k: x[k])
+    total = sum(w)
+    cum = 0.0
+    for k in order:
+        cum += w[k]
+        if cum >= 0.5 * total * (1 - 1e-12):
+            return x[k]
+    return x[order[-1]]
+
+
+def _support(x: list[float], w: list[float], i: int, j: int) -> float:
+    """Σ_k w_k max(0, |x_k − x_j| − |x_k − x_i|): the votes for i's position against j's."""
+    return sum(wk * max(0.0, abs(xk - x[j]) - abs(xk - x[i])) for xk, wk in zip(x, w, strict=True))
+
+
+def _eu(c: int, t: int, rho: float, x: list[float], s: list[float], prob: float, mu: float, span: float,
+        q: float, t_param: float | None) -> float:
+    """E(U_ct): actor c challenging actor t, utilities taken with exponent ``rho`` (Scholz eqs 15–16, 22–25)."""
+    d = abs(x[c] - x[t]) / span
+    e = abs(x[c] - mu) / span
+    u_s = 2 - 4 * (0.5 - 0.5 * d) ** rho
+    u_f = 2 - 4 * (0.5 + 0.5 * d) ** rho
+    u_b = 2 - 4 * (0.5 - 0.25 * (e + d)) ** rho
+    u_w = 2 - 4 * (0.5 + 0.25 * (e + d)) ** rho
+    u_sq = 2 - 4 * 0.5 ** rho
+    better = (1.0 if abs(x[c] - mu) < abs(x[c] - x[t]) else 0.0) if t_param is None else t_param
+    return (s[t] * (prob * u_s + (1 - prob) * u_f) + (1 - s[t]) * u_s
+            - q * u_sq - (1 - q) * (better * u_b + (1 - better) * u_w))
+
+
+def _round(x: list[float], c: list[float], s: list[float], span: float, mid: float,
+           p: dict[str, Any]) -> list[float]:
+    """One round on one issue for the participating actors; returns the new positions."""
+    n = len(x)
+    w = [ci * si for ci, si in zip(c, s, strict=True)]
+    mu = _median(x, w) if sum(w) > 0 else mid
+    support = [[_support(x, w, i, j) for j in range(n)] for i in range(n)]
+    prob = [[0.0] * n for _ in range(n)]
+    if p["probability"] == "scholz":
+        total = sum(support[i][j] + support[j][i] for i in range(n) for j in range(n))
+        for i in range(n):
+            for j in range(n):
+                prob[i][j] = support[i][j] / total if total > 0 and x[i] != x[j] else 0.0
+    else:
+        for i in range(n):
+            for j in range(n):
+                den = support[i][j] + support[j][i]
+                prob[i][j] = support[i][j] / den if den > 0 and x[i] != x[j] else 0.0
+
+    def eu(ch: int, tg: int, rho: float) -> float:
+        return _eu(ch, tg, rho, x, s, prob[ch][tg], mu, span, p["Q"], p["T"])
+
+    # risk (Scholz §5, eqs 32–34): security_i = Σ_{j≠i} E(U_ji) at r = 1, rescaled over the actors
+    security = [sum(eu(j, i, 1.0) for j in range(n) if j != i) for i in range(n)]
+    hi, lo = max(security), min(security)
+    risk = [(2 * sec - hi - lo) / (hi - lo) if hi > lo else 0.0 for sec in security]
+    r = [(1 - big_r / 3) / (1 + big_r / 3) for big_r in risk]
+
+    new = list(x)
+    for i in range(n):  # i receives offers; it moves at most once, simultaneously with the others
+        conflict, compromise, capitulate = [], [], []
+        for j in range(n):
+            if j == i or x[j] == x[i]:
+                continue
+            a = eu(i, j, r[i])  # i's EU of challenging j, as i sees it
+            b = eu(j, i, r[i] if p["perception"] == "receiver" else r[j])  # j's EU of challenging i
+            if b > a > 0:
+                conflict.append((abs(x[j] - x[i]), x[j]))
+            elif a < 0 < b and abs(a) < b:
+                compromise.append((b, x[i] + (x[j] - x[i]) * abs(a / b)))
+            elif a < 0 < b and abs(a) > b:
+                capitulate.append((abs(x[j] - x[i]), x[j]))
+        if conflict:
+            new[i] = min(conflict)[1]  # least move
+        elif compromise:
+            new[i] = max(compromise, key=lambda o: o[0])[1]  # most enforceable: proposer's highest EU
+        elif capitulate:
+            new[i] = min(capitulate)[1]
+    return new
+
+
+def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
+                  tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
+                  perception: str = "receiver") -> ModelResult:
+    """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly)."""
+    p = {"Q": Q, "T": T, "probability": probability, "perception": perception}
+    bsz, n, d = arrays.position.shape
+    positions = np.repeat(arrays.position[:, None], rounds + 1, axis=1).astype(float)
+    forecasts = np.zeros((bsz, rounds + 1, d))
+    means = np.zeros((bsz, rounds + 1, d))
+    ran = np.zeros((bsz, d), dtype=int)
+    for b in range(bsz):
+        for k in range(d):
+            idx = [a for a in range(n) if arrays.mask[a, k]]
+            span = float(arrays.scale_max[k] - arrays.scale_min[k])
+            x = [float(arrays.position[b, a, k]) for a in idx]
+            c = [float(arrays.capability[b, a, k]) for a in idx]
+            s = [float(arrays.salience[b, a, k]) for a in idx]
+            w = [ci * si for ci, si in zip(c, s, strict=True)]
+            mid = float(arrays.scale_min[k] + arrays.scale_max[k]) / 2
+
+            def record(t: int, xs: list[float], b: int = b, k: int = k, idx: list[int] = idx,
+                       w: list[float] = w, mid: float = mid) -> None:
+                for a, xa in zip(idx, xs, strict=True):
+                    positions[b, t, a, k] = xa
+                total = sum(w)
+                forecasts[b, t, k] = _median(xs, w) if total > 0 else mid
+                means[b, t, k] = sum(wi * xi for wi, xi in zip(w, xs, strict=True)) / total if total > 0 else mid
+
+            record(0, x)
+            stopped = len(idx) < 2 or span <= 0
+            for t in range(1, rounds + 1):
+                if not stopped:
+                    new = _round(x, c, s, span, mid, p)
+                    stopped = max(abs(u - v) for u, v in zip(new, x, strict=True)) <= tolerance * span
+                    x = new
+                    ran[b, k] = t
+                record(t, x)
+    forecast = forecasts[:, -1] if report == "final-round" or rounds == 0 else forecasts[:, 1:].mean(axis=1)
+    return ModelResult(model="bdm", forecast=forecast, positions=positions, forecasts=forecasts, rounds=ran,
+                       extra={"mean": means})
