@@ -1,0 +1,118 @@
+"""Stokman's exchange model (vote trading), as implemented by Decide.
+
+Stokman, F. N. & van Oosten, R. (1994). The exchange of voting positions: an object-oriented model of policy
+networks. In Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, ch. 6, Yale UP.
+Implementation followed: Decide's equal-gain model (``decide-exchange-model`` on PyPI, Stokman's group;
+behaviour only, no code). Full procedure and every choice: ``docs/decisions/exchange.md``.
+
+* Outcome per issue (Decide's "NBS"): O = Σ c s x / Σ c s.
+* Issues p < q; actors on opposite sides of O on both issues may trade (groups A×D, B×C). The actor with the
+  larger s_p/s_q demands p and supplies q. A move Δx of actor i shifts O by Δx c_i s_i / Σ c s.
+  Equal gain: the supplier on p moves fully to the demander's position; the other moves so that
+  dO_q (s_iq + s_jq) = dO_p (s_ip + s_jp); roles swap if that move would overshoot. Gain = |dO_q s_iq − dO_p s_ip|.
+* Invalid: a move that leaves 0–100, is ≤ 1e-10, reverses an earlier move's direction, or a gain < 1e-10;
+  a move that pushes O past the partner's position is shortened to stop there.
+* Each round: carry out the highest-gain exchange, recompute those it affects, drop invalid ones, repeat.
+  Round outcome = O of the voting positions; next round starts from
+  x' = (1 − s)·0.4·y + 0.1·y + (1 − 0.4(1 − s) − 0.1)·x.
+
+Ties (``tie_break``): ``"first"`` (default) rounds gains to 1e-12 and gives a tie to the candidate created first
+(issue pair, then group A×D before B×C, then actor order — file order); ``"decide"`` compares float gains
+exactly and keeps Decide's stable-sorted list order (its ``ALLOW_RANDOM = False`` rule).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import ScenarioArrays
+from .base import ModelResult, ModelSpec, Parameter, register
+from .exchange_engine import run_rounds
+from .exchange_reference import FIXED_WEIGHT, SALIENCE_WEIGHT, run_reference
+
+MEMORY_CELLS = 40_000_000
+"""Rough cap on the cells of the per-candidate state of one chunk of the batch."""
+
+
+def _normalised(arrays: ScenarioArrays) -> np.ndarray:
+    return (arrays.position - arrays.scale_min) * (100.0 / arrays.span)
+
+
+def _result(arrays: ScenarioArrays, outcomes: np.ndarray, voting: np.ndarray, starts: np.ndarray,
+            log: list[dict], rounds: int, tie_break: str) -> ModelResult:
+    lo, span = arrays.scale_min, arrays.span
+    scale = span / 100.0
+    outcomes = lo + outcomes * scale
+    voting = np.where(arrays.mask, lo + voting * scale, arrays.position[:, None])
+    starts = np.where(arrays.mask, lo + starts * scale, arrays.position[:, None])
+    actors, issues = arrays.actor_ids, arrays.issue_ids
+    exchanges = []
+    for e in log:
+        row = dict(e)
+        for side in ("i", "j"):
+            k = e[f"{side}_supply"]
+            row[f"{side}_actor"] = actors[e[f"{side}_actor"]]
+            row[f"{side}_supply"] = issues[k]
+            for f in ("from", "y"):
+                row[f"{side}_{f}"] = float(lo[k] + e[f"{side}_{f}"] * scale[k])
+            row[f"{side}_move"] = float(e[f"{side}_move"] * scale[k])
+        exchanges.append(row)
+    B, d = outcomes.shape[0], outcomes.shape[-1]
+    return ModelResult(
+        model="exchange", forecast=outcomes[:, -1], positions=voting, forecasts=outcomes,
+        rounds=np.full((B, d), rounds), extra={"exchanges": exchanges, "start_positions": starts,
+                                               "tie_break": tie_break},
+    )
+
+
+def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
+             salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT) -> ModelResult:
+    """Batched exchange model; ``extra["exchanges"]`` lists the first batch element's exchanges."""
+    rounds = int(rounds)
+    x = _normalised(arrays)
+    B, n, d = x.shape
+    cells = max(1, d * (d - 1) // 2 * n * (n - 1) // 2 * (2 * n + 16))
+    chunk = max(1, MEMORY_CELLS // cells)
+    parts = []
+    for start in range(0, B, chunk):
+        sl = slice(start, start + chunk)
+        parts.append(run_rounds(x[sl], arrays.salience[sl], arrays.capability[sl], arrays.mask, rounds, tie_break,
+                                log_row=0 if start == 0 else None, salience_weight=salience_weight,
+                                fixed_weight=fixed_weight))
+    outcomes = np.concatenate([p[0] for p in parts])
+    voting = np.concatenate([p[1] for p in parts])
+    starts = np.concatenate([p[2] for p in parts])
+    return _result(arrays, outcomes, voting, starts, parts[0][3], rounds, tie_break)
+
+
+def exchange_reference(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
+                       salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT) -> ModelResult:
+    """The plain per-run implementation, one batch element at a time (slow; for tests and benchmarks)."""
+    if (salience_weight, fixed_weight) != (SALIENCE_WEIGHT, FIXED_WEIGHT):
+        raise NotImplementedError("the reference implements Decide's weights 0.4 and 0.1 only")
+    x = _normalised(arrays)
+    runs = [run_reference(x[b], arrays.salience[b], arrays.capability[b], arrays.mask, int(rounds), tie_break)
+            for b in range(x.shape[0])]
+    return _result(arrays, np.stack([r["outcomes"] for r in runs]), np.stack([r["voting"] for r in runs]),
+                   np.stack([r["starts"] for r in runs]), runs[0]["exchanges"], int(rounds), tie_break)
+
+
+register(ModelSpec(
+    id="exchange",
+    name="Exchange model (Stokman & van Oosten; Decide's equal gain)",
+    description="Actors trade voting positions across issues they weigh differently; rounds of equal-gain "
+    "exchanges, outcome = c·s-weighted mean of the voting positions.",
+    citation="Stokman, F. N. & van Oosten, R. (1994). The exchange of voting positions. In Bueno de Mesquita & "
+    "Stokman (eds.), European Community Decision Making, ch. 6. Yale University Press.",
+    run=exchange,
+    reference=exchange_reference,
+    dynamic=True,
+    parameters=(
+        Parameter("rounds", 10, "Rounds of exchanges (Decide's command line default: 10)."),
+        Parameter("tie_break", "first", "Equal gains: 'first' = earliest candidate in file order (gains rounded "
+                  "to 1e-12); 'decide' = Decide's stable-sorted list (ALLOW_RANDOM = False).",
+                  choices=("first", "decide")),
+        Parameter("salience_weight", SALIENCE_WEIGHT, "Between rounds: weight of (1 − s) on the voting position."),
+        Parameter("fixed_weight", FIXED_WEIGHT, "Between rounds: fixed weight on the voting position."),
+    ),
+))
