@@ -317,3 +317,55 @@ def test_token_is_required_when_set():
         page = c.get("/?token=tok-12345678")
         assert page.status_code == 200 and "HttpOnly" in page.headers["set-cookie"]
         assert c.get("/api/models").status_code == 200  # the cookie now carries it
+
+
+# -- the run store ---------------------------------------------------------------------------------------
+def _boom(arrays, **_):
+    raise RuntimeError("model crashed")
+
+
+def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monkeypatch):
+    pytest.importorskip("sqlalchemy")
+    from stakes.store import RunStore
+
+    monkeypatch.setitem(model_base._REGISTRY, "test-boom", ModelSpec("test-boom", "boom", "fails", "-", _boom))
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    with TestClient(create_app(db_url=url, start_method="fork")) as c:
+        sid = upload(c, SMALL_YAML).json()["id"]
+        failed = run_and_wait(c, sid, models=["test-boom"])
+        assert failed["status"] == "failed" and "model crashed" in failed["error"]
+        job = run_and_wait(c, sid, models=["weighted-mean"])
+        assert job["status"] == "done" and job["run_id"].startswith("s")
+        before = c.get(f"/api/runs/{job['run_id']}").json()
+    with RunStore(url) as store:
+        listed = store.list()
+        assert list(listed["status"]) == ["finished"] and list(listed["seed"]) == [7]
+    # a new server on the same store lists the run with its seed and version, and serves it
+    with TestClient(create_app(db_url=url, start_method="fork")) as c:
+        runs = c.get("/api/runs").json()
+        assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7)] and runs[0]["version"]
+        after = c.get(f"/api/runs/{job['run_id']}").json()
+        assert after["results"] == before["results"] and after["verdicts"] == before["verdicts"]
+        report = c.get(f"/api/runs/{job['run_id']}/report.html")
+        assert report.status_code == 200 and "Small talks" in report.text
+        assert job["run_id"] in c.get("/").text
+
+
+class _BrokenStore:
+    def record(self, *args, **kwargs):
+        from stakes.store import StoreError
+
+        raise StoreError("disk full")
+
+    def list(self, **kwargs):
+        return pd.DataFrame(columns=["id", "kind", "scenario", "title", "seed", "version", "status",
+                                     "started", "finished", "label", "models", "variants"])
+
+
+def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():
+    pytest.importorskip("sqlalchemy")
+    with TestClient(create_app(store=_BrokenStore(), start_method="fork")) as c:
+        sid = upload(c, SMALL_YAML).json()["id"]
+        job = run_and_wait(c, sid, models=["weighted-mean"])
+        assert job["status"] == "failed" and "disk full" in job["error"] and job["run_id"] is None
+        assert c.get("/api/runs").json() == []

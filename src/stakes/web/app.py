@@ -27,7 +27,7 @@ from ..errors import StakesError
 from .context import WebContext
 from .jobs import Job, JobManager
 from .limits import LimitError, Limits
-from .runs import RunRegistry, forecast_record, simulation_record
+from .runs import RunRegistry, new_record
 from .security import BodyLimitMiddleware, HeadersMiddleware, TokenMiddleware
 from .workspace import NotFound, StaleEdit, Workspace
 
@@ -90,11 +90,8 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
 def _record(ctx: WebContext, job: Job) -> None:
     """Turn a finished job's result into a run: recorded in the store first (if any), then shown."""
     p = job.meta
-    if job.kind == "forecast":
-        rec = forecast_record(job.result, job.scenario_id, p.get("seed"))
-    else:
-        rec = simulation_record(job.result, p["scenario"], p["models"], p["variants"], p["runs"],
-                                p.get("seed"), job.scenario_id)
+    rec = new_record(job.kind, job.result, p["scenario"], p["models"], p["variants"], p.get("seed"),
+                     p.get("runs"), job.scenario_id)
     rec.version = __version__
     if ctx.store is not None:
         from .store_bridge import record_run

@@ -1,32 +1,25 @@
-"""The HTML report of a run: :mod:`stakes.report` when installed, else a plain self-contained page."""
+"""The HTML report of a run: :func:`stakes.report.build_report` on the run's tidy tables.
+
+The same tables serve a run computed by this process and one read back from the store, so both give
+the same report. Without the ``report`` extra, a plain self-contained page with the result table.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..forecast import Forecast, forecast
 from .runs import RunRecord
 
 
-def _forecast_of(rec: RunRecord) -> Forecast | None:
-    if rec.kind != "forecast":
-        return None
-    if isinstance(rec.result, Forecast):
-        return rec.result
-    # a run read back from the store: forecasts are deterministic, so recompute the same one
-    return forecast(rec.scenario, models=rec.models, variants=rec.variants)
-
-
 def report_html(rec: RunRecord) -> str:
-    fc = _forecast_of(rec)
     try:
         from ..report import build_report
+
+        info = (f"run {rec.id} · {rec.kind} · models {', '.join(rec.models)} · seed {rec.seed}"
+                + (f" · stakes {rec.version}" if rec.version else ""))
+        if rec.kind == "forecast":
+            return build_report(rec.scenario, forecast_result=rec.tables, run_info=info)
+        return build_report(rec.scenario, simulation=rec.tables, run_info=info)
     except ImportError:
         return _fallback(rec)
-    kwargs: dict[str, Any] = {"forecast_result": fc}
-    if rec.kind == "simulation" and rec.result is not None:
-        kwargs["simulation"] = rec.result
-    return build_report(rec.scenario, **kwargs)
 
 
 def _fallback(rec: RunRecord) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..forecast import Forecast
 from ..scenario import Scenario
 
 RUN_ID = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -34,8 +33,9 @@ class RunRecord:
     """Tidy results: ``variant, model, issue, value, ...`` (one row per variant × model × issue)."""
     trajectories: pd.DataFrame | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
-    result: Any = None
-    """The live result object (Forecast or simulation) when this process computed it."""
+    """Thesis verdicts (forecast) or probabilities (simulation), as records."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Every tidy table of the run (what the store records and the report draws)."""
     scenario_id: str | None = None
     created: float = field(default_factory=time.time)
     stored_id: str | None = None
@@ -50,32 +50,35 @@ class RunRecord:
         }
 
 
-def forecast_record(result: Forecast, scenario_id: str | None, seed: int | None) -> RunRecord:
-    return RunRecord(
-        id="r" + secrets.token_hex(6), kind="forecast", scenario=result.scenario, models=list(result.models),
-        variants=list(result.variants), seed=seed, runs=None, frame=result.frame(),
-        trajectories=result.trajectories(), verdicts=[dict(v.__dict__) for v in result.verdicts()],
-        result=result, scenario_id=scenario_id,
-    )
-
-
-def simulation_record(result: Any, scenario: Scenario, models: list[str], variants: list[str],
-                      runs: int, seed: int | None, scenario_id: str | None) -> RunRecord:
-    """A record of a simulation result; its tidy summary comes from ``result.frame()`` or ``summary()``."""
-    frame = None
-    for name in ("summary", "frame"):
-        fn = getattr(result, name, None)
-        if callable(fn):
-            frame = fn()
-            break
-    if frame is None and isinstance(result, pd.DataFrame):
-        frame = result
+def _verdicts(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    frame = tables.get("verdicts")
     if frame is None:
-        frame = pd.DataFrame()
+        frame = tables.get("theses")
+    if frame is None or frame.empty:
+        return []
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def record_from_tables(run_id: str, kind: str, scenario: Scenario, tables: dict[str, pd.DataFrame],
+                       models: list[str], variants: list[str], seed: int | None, runs: int | None,
+                       scenario_id: str | None = None) -> RunRecord:
+    """A run from its tidy tables (:mod:`stakes.report.tidy`): the same for a live and a stored run."""
+    main = tables.get("forecast" if kind == "forecast" else "summary")
     return RunRecord(
-        id="r" + secrets.token_hex(6), kind="simulation", scenario=scenario, models=models, variants=variants,
-        seed=seed, runs=runs, frame=frame, result=result, scenario_id=scenario_id,
+        id=run_id, kind=kind, scenario=scenario, models=list(models), variants=list(variants), seed=seed,
+        runs=runs, frame=pd.DataFrame() if main is None else main, trajectories=tables.get("trajectories"),
+        verdicts=_verdicts(tables), tables=tables, scenario_id=scenario_id,
     )
+
+
+def new_record(kind: str, result: Any, scenario: Scenario, models: list[str], variants: list[str],
+               seed: int | None, runs: int | None, scenario_id: str | None) -> RunRecord:
+    """A run of a live result (a Forecast or a SimulationResult) computed by a job."""
+    from ..report.tidy import result_tables
+
+    tables = result_tables(kind, result)
+    return record_from_tables("r" + secrets.token_hex(6), kind, scenario, tables, models, variants, seed,
+                              runs if kind == "simulation" else None, scenario_id)
 
 
 class RunRegistry:

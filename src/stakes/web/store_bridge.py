@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from .context import WebContext
 from .jobs import Job
-from .runs import RunRecord
+from .runs import RunRecord, record_from_tables
 
 
 def open_store(url: str) -> tuple[Any, str | None]:
@@ -28,23 +26,11 @@ def open_store(url: str) -> tuple[Any, str | None]:
         return None, f"cannot open the run store: {exc}; runs are kept in memory only"
 
 
-def run_tables(rec: RunRecord) -> dict[str, pd.DataFrame]:
-    if rec.kind == "forecast":
-        from ..report.tidy import forecast_tables
-
-        return forecast_tables(rec.result)
-    tables = {"summary": rec.frame}
-    theses = getattr(rec.result, "thesis_table", None)
-    if callable(theses):
-        tables["theses"] = theses()
-    return tables
-
-
 def record_run(ctx: WebContext, rec: RunRecord, job: Job) -> str:
     options: dict[str, Any] = {"source": "web", "job": job.id}
     if rec.runs is not None:
         options["runs"] = rec.runs
-    stored = ctx.store.record(rec.kind, rec.scenario, run_tables(rec), variants=rec.variants, models=rec.models,
+    stored = ctx.store.record(rec.kind, rec.scenario, rec.tables, variants=rec.variants, models=rec.models,
                               seed=rec.seed, options=options, label=f"web {job.id}")
     rec.id = f"s{stored}"
     return str(stored)
@@ -79,14 +65,7 @@ def load_stored(ctx: WebContext, run_id: str) -> RunRecord | None:
         return None
     if run.status != "finished" or run.kind not in ("forecast", "simulation"):
         return None
-    tables = ctx.store.tables(run.id)
-    main = tables.get("forecast" if run.kind == "forecast" else "summary", pd.DataFrame())
-    verdicts = tables.get("verdicts")
-    rec = RunRecord(
-        id=run_id, kind=run.kind, scenario=run.scenario(), models=run.models, variants=run.variants,
-        seed=run.seed, runs=run.options.get("runs"), frame=main, trajectories=tables.get("trajectories"),
-        verdicts=[] if verdicts is None else verdicts.astype(object).where(verdicts.notna(), None)
-        .to_dict(orient="records"),
-        created=run.started_at.timestamp(), stored_id=str(run.id), version=run.stakes_version,
-    )
+    rec = record_from_tables(run_id, run.kind, run.scenario(), ctx.store.tables(run.id), run.models,
+                             run.variants, run.seed, run.options.get("runs"))
+    rec.created, rec.stored_id, rec.version = run.started_at.timestamp(), str(run.id), run.stakes_version
     return rec
