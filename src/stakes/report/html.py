@@ -18,12 +18,12 @@ from . import sections
 from .tidy import result_tables
 
 
-def _tables(kind: str, value: Any) -> dict[str, pd.DataFrame]:
+def _tables(kind: str, value: Any, scenario: Scenario | None = None) -> dict[str, pd.DataFrame]:
     if value is None:
         return {}
     if isinstance(value, Mapping) and all(isinstance(v, pd.DataFrame) for v in value.values()):
         return dict(value)
-    return result_tables(kind, value)
+    return result_tables(kind, value, scenario)
 
 
 def _environment() -> Environment:
@@ -38,7 +38,7 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
     fc = _tables("forecast", forecast_result)
     sim = _tables("simulation", simulation)
     sens = _tables("sensitivity", sensitivity)
-    align = _tables("alignment", alignment)
+    align = _tables("alignment", alignment, scenario)
     sim_meta = _simulation_meta(simulation, sim)
     theses_tables = {**{k: v for k, v in fc.items() if k == "verdicts"},
                      **{k: v for k, v in sim.items() if k == "theses"},

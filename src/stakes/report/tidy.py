@@ -53,6 +53,45 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: object for c in cats}) if cats else frame
 
 
+def sensitivity_tables(result: Any) -> dict[str, pd.DataFrame]:
+    """``sensitivity`` (``variant, model, issue, input, factor, actor, S1, ST, ...``) and
+    ``sensitivity_info`` of one :class:`stakes.sensitivity.SensitivityResult` or a list of them."""
+    results = list(result) if isinstance(result, (list, tuple)) else [result]
+    frames, info = [], []
+    for r in results:
+        idx = r.indices.copy()
+        idx.insert(0, "model", r.model)
+        idx.insert(0, "variant", r.variant)
+        idx.insert(3, "input", idx["actor"].astype(str) + " " + idx["factor"].astype(str))
+        frames.append(idx)
+        info.append({"variant": r.variant, "model": r.model, "samples": int(r.samples),
+                     "evaluations": int(r.evaluations), "seed": int(r.seed)})
+    return {"sensitivity": pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(),
+            "sensitivity_info": pd.DataFrame(info)}
+
+
+def alignment_tables(result: Any, scenario: Any = None) -> dict[str, pd.DataFrame]:
+    """``alignment`` (``variant, actor, side, frustration``), ``alignment_summary`` and, given the scenario,
+    ``side_verdicts`` of one :class:`stakes.alignment.Alignment` or a list of them."""
+    alignments = list(result) if isinstance(result, (list, tuple)) else [result]
+    rows, summary = [], []
+    for a in alignments:
+        for actor, side in a.sides.items():
+            rows.append({"variant": a.variant, "actor": actor, "side": int(side),
+                         "frustration": float(a.frustration.get(actor, float("nan")))})
+        summary.append({"variant": a.variant, "engine": a.engine, "predict": a.predict, "reference": a.reference,
+                        "energy": float(a.energy), "local_minima": len(a.minima),
+                        "runner_up_energy": float(a.runner_up[0].energy) if a.runner_up else float("nan"),
+                        "notes": "; ".join(a.notes)})
+    out = {"alignment": pd.DataFrame(rows, columns=["variant", "actor", "side", "frustration"]),
+           "alignment_summary": pd.DataFrame(summary)}
+    if scenario is not None and any(getattr(t, "kind", None) == "side" for t in scenario.theses):
+        from ..alignment import judge_side_theses
+
+        out["side_verdicts"] = verdicts_frame(judge_side_theses(scenario, alignments))
+    return out
+
+
 def generic_tables(kind: str, result: Any) -> dict[str, pd.DataFrame]:
     """Tables of a result we know only by its shape: a DataFrame, a mapping of them, or an object with
     ``tables()``/``frames()``/``frame()``."""
@@ -74,10 +113,16 @@ def generic_tables(kind: str, result: Any) -> dict[str, pd.DataFrame]:
     raise TypeError(f"cannot turn a {type(result).__name__} into tables for a {kind} run")
 
 
-def result_tables(kind: str, result: Any) -> dict[str, pd.DataFrame]:
-    """The tidy tables of a result of ``kind`` (forecast, simulation, sensitivity, alignment)."""
+def result_tables(kind: str, result: Any, scenario: Any = None) -> dict[str, pd.DataFrame]:
+    """The tidy tables of a result of ``kind`` (forecast, simulation, sensitivity, alignment); the scenario
+    lets alignments judge the side theses."""
     if kind == "forecast" and hasattr(result, "trajectories"):
         return forecast_tables(result)
     if kind == "simulation" and hasattr(result, "thesis_table") and hasattr(result, "plan"):
         return simulation_tables(result)
+    first = result[0] if isinstance(result, (list, tuple)) and result else result
+    if kind == "sensitivity" and hasattr(first, "indices") and hasattr(first, "samples"):
+        return sensitivity_tables(result)
+    if kind == "alignment" and hasattr(first, "sides") and hasattr(first, "frustration"):
+        return alignment_tables(result, scenario)
     return generic_tables(kind, result)

@@ -7,7 +7,6 @@ Each ``record_*`` returns the new run's id, or None when recording is off (``STA
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -51,7 +50,7 @@ def record_result(kind: str, scenario: Scenario, result: Any, db_url: str | None
     attrs = _attributes(result)
     with RunStore(db_url) as store:
         return store.record(
-            kind, scenario, result_tables(kind, result),
+            kind, scenario, result_tables(kind, result, scenario),
             variants=list(variants or attrs.get("variants") or []), models=list(models or attrs.get("models") or []),
             parameters=parameters or {}, options={**attrs.get("options", {}), **(options or {})},
             seed=seed if seed is not None else attrs.get("seed", scenario.seed), label=label,
@@ -86,6 +85,27 @@ def recorded(kind: str, scenario: Scenario, db_url: str | None = None, **meta: A
 def _attributes(result: Any) -> dict[str, Any]:
     """Metadata a result object carries (variants, models, seed, n_runs) when it has such attributes."""
     out: dict[str, Any] = {}
+    items = list(result) if isinstance(result, (list, tuple)) else None
+    if items:  # a list of per-variant results (alignments, sensitivity analyses)
+        out["variants"] = list(dict.fromkeys(str(getattr(r, "variant", "")) for r in items))
+        out["models"] = list(dict.fromkeys(str(getattr(r, "model", None) or "landscape") for r in items))
+        seeds = {getattr(r, "seed", None) for r in items}
+        if len(seeds) == 1 and isinstance(next(iter(seeds)), int):
+            out["seed"] = next(iter(seeds))
+        out["options"] = {}
+        return out
+    plan = getattr(result, "plan", None)  # a SimulationResult
+    if plan is not None:
+        out.update(variants=list(plan.variants), models=list(plan.models), seed=int(plan.seed),
+                   options={"runs": int(result.n_runs), "chunk_size": int(plan.chunk_size),
+                            "complete": bool(result.complete)})
+        return out
+    if hasattr(result, "sides"):  # one Alignment
+        return {"variants": [result.variant], "models": ["landscape"],
+                "options": {"engine": result.engine, "predict": result.predict}}
+    if hasattr(result, "samples") and hasattr(result, "model"):  # one SensitivityResult
+        return {"variants": [result.variant], "models": [result.model], "seed": int(result.seed),
+                "options": {"samples": int(result.samples), "evaluations": int(result.evaluations)}}
     for name in ("variants", "models"):
         value = getattr(result, name, None)
         if isinstance(value, (list, tuple)):
@@ -99,5 +119,4 @@ def _attributes(result: Any) -> dict[str, Any]:
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             options[name] = value
     out["options"] = options
-    out["when"] = dt.datetime.now(dt.UTC).isoformat()
     return out
