@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -173,12 +174,12 @@ def test_heuristic_is_reproducible_and_handles_hundreds_of_actors() -> None:
 def test_landscape_rejects_bad_input() -> None:
     ids = ("a", "b", "c")
     p = np.array([[0, 1, 2], [1, 0, 3], [2, 3.5, 0]])
-    with pytest.raises(ScenarioError, match="not symmetric: 'b'→'c' is 3 but 'c'→'b' is 3.5"):
+    with pytest.raises(ScenarioError, match=re.escape("not symmetric: 'b'→'c' is 3 but 'c'→'b' is 3.5")):
         Landscape(ids, np.ones(3), p)
     q = np.array([[0, 1, np.nan], [1, 0, 3], [np.nan, 3, 0]])
     with pytest.raises(ScenarioError, match="pair 'a'–'c' is nan"):
         Landscape(ids, np.ones(3), q)
-    with pytest.raises(ScenarioError, match="actor 'b'.*size"):
+    with pytest.raises(ScenarioError, match=r"actor 'b'.*size"):
         Landscape(ids, np.array([1.0, 0.0, 2.0]), np.zeros((3, 3)))
     with pytest.raises(ScenarioError, match="actor 'c'"):
         Landscape(ids, np.array([1.0, 1.0, np.inf]), np.zeros((3, 3)))
