@@ -66,8 +66,15 @@ def _result(arrays: ScenarioArrays, outcomes: np.ndarray, voting: np.ndarray, st
 
 
 def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
-             salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT) -> ModelResult:
-    """Batched exchange model; ``extra["exchanges"]`` lists the first batch element's exchanges."""
+             salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT,
+             arithmetic: str = "float") -> ModelResult:
+    """Batched exchange model; ``extra["exchanges"]`` lists the first batch element's exchanges.
+
+    ``arithmetic="decimal"`` runs the per-run reference in Decide's 28-digit decimal arithmetic instead (slow):
+    with ``tie_break="decide"`` it reproduces Decide's exchanges and outcomes exactly.
+    """
+    if arithmetic == "decimal":
+        return exchange_reference(arrays, rounds, tie_break, salience_weight, fixed_weight, arithmetic)
     rounds = int(rounds)
     x = _normalised(arrays)
     B, n, d = x.shape
@@ -86,13 +93,14 @@ def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
 
 
 def exchange_reference(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
-                       salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT) -> ModelResult:
+                       salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT,
+                       arithmetic: str = "float") -> ModelResult:
     """The plain per-run implementation, one batch element at a time (slow; for tests and benchmarks)."""
     if (salience_weight, fixed_weight) != (SALIENCE_WEIGHT, FIXED_WEIGHT):
         raise NotImplementedError("the reference implements Decide's weights 0.4 and 0.1 only")
     x = _normalised(arrays)
-    runs = [run_reference(x[b], arrays.salience[b], arrays.capability[b], arrays.mask, int(rounds), tie_break)
-            for b in range(x.shape[0])]
+    runs = [run_reference(x[b], arrays.salience[b], arrays.capability[b], arrays.mask, int(rounds), tie_break,
+                          arithmetic) for b in range(x.shape[0])]
     return _result(arrays, np.stack([r["outcomes"] for r in runs]), np.stack([r["voting"] for r in runs]),
                    np.stack([r["starts"] for r in runs]), runs[0]["exchanges"], int(rounds), tie_break)
 
@@ -114,5 +122,8 @@ register(ModelSpec(
                   choices=("first", "decide")),
         Parameter("salience_weight", SALIENCE_WEIGHT, "Between rounds: weight of (1 − s) on the voting position."),
         Parameter("fixed_weight", FIXED_WEIGHT, "Between rounds: fixed weight on the voting position."),
+        Parameter("arithmetic", "float", "'float' = batched numpy engine; 'decimal' = per-run reference in Decide's "
+                  "28-digit decimals (slow; with tie_break='decide' it reproduces Decide exactly).",
+                  choices=("float", "decimal")),
     ),
 ))

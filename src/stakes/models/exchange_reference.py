@@ -8,6 +8,7 @@ scale, as Decide does); salience and capability as in :mod:`stakes.arrays`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
@@ -55,12 +56,15 @@ class Round:
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray) -> None:
         self.x, self.s, self.c, self.mask = x, s, c, mask
-        self.w = c * s * mask
+        self.w = s * c * mask
         self.den = self.w.sum(0)
-        self.num = (self.w * x).sum(0)
+        self.num = (x * s * c * mask).sum(0)  # Decide's order of operations: (x·s)·c
 
     def nbs(self, issue: int, ex: Exchange, actor: int, pos: float, own_last: bool = True) -> float:
-        """Weighted mean on ``issue`` with the exchange's recorded updates and ``actor`` at ``pos``.
+        return self.total(issue, ex, actor, pos, own_last) / self.den[issue]
+
+    def total(self, issue: int, ex: Exchange, actor: int, pos: float, own_last: bool = True) -> float:
+        """Σ x·s·c on ``issue`` with the exchange's recorded updates and ``actor`` at ``pos``.
 
         ``own_last``: the actor's position is set after the updates (Decide's adjusted NBS); False: before them
         (Decide's "position needed for a given NBS" helper).
@@ -72,7 +76,7 @@ class Round:
             col[a] = v
         if own_last:
             col[actor] = pos
-        return float((self.w[:, issue] * col).sum() / self.den[issue])
+        return (col * self.s[:, issue] * self.c[:, issue] * self.mask[:, issue]).sum()
 
     def valid_move(self, side: Side) -> bool:
         m = side.move
@@ -119,11 +123,10 @@ class Round:
         t = other.want
         if (t - n0 >= 0 and t - n1 >= 0) or (t - n0 <= 0 and t - n1 <= 0):
             return
-        cur = self.nbs(k, ex, me.actor, me.x, own_last=False)
-        w_me = self.s[me.actor, k] * self.c[me.actor, k]
-        delta = abs(self.den[k] * (t - cur) / w_me)
-        r_me = delta * w_me / self.den[k]
+        total = self.total(k, ex, me.actor, me.x, own_last=False)
         s = self.s
+        delta = abs((t * self.den[k] - total) / (s[me.actor, k] * self.c[me.actor, k]))
+        r_me = delta * s[me.actor, k] * self.c[me.actor, k] / self.den[k]
         r_other = (s[me.actor, k] + s[other.actor, k]) / (s[me.actor, me.demand] + s[other.actor, me.demand]) * r_me
         ko = other.supply
         m_other = abs(r_other * self.den[ko] / (self.c[other.actor, ko] * s[other.actor, ko]))
@@ -159,10 +162,9 @@ class Round:
         """Pairs on opposite sides of the outcome on two issues, in Decide's order (issue pairs, then actors)."""
         x, s, mask = self.x, self.s, self.mask
         n, d = x.shape
-        with np.errstate(invalid="ignore", divide="ignore"):
-            nbs = np.where(self.den > 0, self.num / self.den, 0.0)
-        left = x <= nbs
-        usable = mask & (s > 0) & (self.c > 0)
+        nbs = np.array([t / d_ if d_ > 0 else 0 for t, d_ in zip(self.num, self.den, strict=True)], dtype=self.x.dtype)
+        left = (x <= nbs).astype(bool)
+        usable = mask & (s > 0).astype(bool) & (self.c > 0).astype(bool)
         out: list[Exchange] = []
         for p in range(d):
             for q in range(p + 1, d):
@@ -185,16 +187,32 @@ class Round:
         return ex
 
 
+def _decimal(a: np.ndarray, digits: int | None = None) -> np.ndarray:
+    out = np.empty(a.shape, dtype=object)
+    for k, v in np.ndenumerate(a):
+        out[k] = Decimal(repr(float(v) if digits is None else round(float(v), digits)))
+    return out
+
+
 def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, mask: np.ndarray,
-                  rounds: int = 10, tie_break: str = "decide") -> dict:
-    """One run; ``position`` (n, d) on 0–100. Returns outcomes (T+1, d), voting (T+1, n, d), exchanges."""
+                  rounds: int = 10, tie_break: str = "decide", arithmetic: str = "float") -> dict:
+    """One run; ``position`` (n, d) on 0–100. Returns outcomes (T+1, d), voting (T+1, n, d), exchanges.
+
+    ``arithmetic="decimal"`` computes with Python's ``Decimal`` (28 digits) in Decide's order of operations, so
+    that gains that are equal in exact arithmetic are ordered by the same rounding as Decide's (its ties).
+    Inputs are taken as Decide reads them, as decimal text (``Decimal("0.75")``); salience and power are rounded
+    to 12 decimals first (undoing the 0–100 round trip of salience).
+    """
+    sw, fw = SALIENCE_WEIGHT, FIXED_WEIGHT
     x = np.where(mask, position, 0.0).astype(float)
-    w = capability * salience * mask
-    den = w.sum(0)
+    if arithmetic == "decimal":
+        x, salience, capability = _decimal(x), _decimal(salience, 12), _decimal(capability, 12)
+        sw, fw = Decimal(sw), Decimal(fw)
+    den = (salience * capability * mask).sum(0)
 
     def outcome(pos: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, (w * pos).sum(0) / den, 0.0)
+        tot = (pos * salience * capability * mask).sum(0)
+        return np.array([float(t / d_) if d_ > 0 else 0.0 for t, d_ in zip(tot, den, strict=True)])
 
     outcomes, voting, starts, log = [outcome(x)], [x.copy()], [x.copy()], []
     for r in range(1, rounds + 1):
@@ -226,11 +244,15 @@ def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.nda
             for side in (done.i, done.j):
                 vote[side.actor, side.supply] = side.y
                 sal = salience[side.actor, side.supply]
-                a = (1 - sal) * SALIENCE_WEIGHT
-                new[side.actor, side.supply] = a * side.y + FIXED_WEIGHT * side.y + (1 - a - FIXED_WEIGHT) * side.start
+                keep = 1 - (1 - sal) * sw - fw  # Decide: x' = (1 - s)·0.4·y + 0.1·y + (1 - 0.4(1 - s) - 0.1)·x
+                new[side.actor, side.supply] = (1 - sal) * sw * side.y + fw * side.y + keep * side.start
         outcomes.append(outcome(vote))
         voting.append(vote)
         starts.append(new)
         x = new
-    return {"outcomes": np.array(outcomes), "voting": np.array(voting), "starts": np.array(starts),
-            "exchanges": log}
+    for row in log:
+        for key, v in row.items():
+            if isinstance(v, Decimal):
+                row[key] = float(v)
+    return {"outcomes": np.array(outcomes), "voting": np.array(voting, dtype=float),
+            "starts": np.array(starts, dtype=float), "exchanges": log}
