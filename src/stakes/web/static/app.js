@@ -37,6 +37,11 @@
     }
     return data;
   }
+  function wrap(tag, child) {
+    const node = el(tag);
+    node.append(child);
+    return node;
+  }
   const fmt = (x) => (x === null || x === undefined || Number.isNaN(x)) ? "—" : Number(x).toFixed(1);
 
   // ---- index page --------------------------------------------------------------------------------
@@ -154,7 +159,7 @@
     const head = el("tr");
     head.append(el("th", {}, "issue"), el("th", {}, "model"));
     run.variants.forEach((v) => head.append(el("th", {}, v)));
-    t.append(el("thead")).append(head);
+    t.append(wrap("thead", head));
     const tb = el("tbody");
     for (const issue of run.issues) for (const model of run.models) {
       const tr = el("tr");
@@ -232,7 +237,7 @@
     const t = el("table", { class: "grid", id: "verdicts" });
     const head = el("tr");
     ["thesis", "variant", "model", "holds", "detail"].forEach((h) => head.append(el("th", {}, h)));
-    t.append(el("thead")).append(head);
+    t.append(wrap("thead", head));
     const tb = el("tbody");
     for (const v of run.verdicts) {
       const tr = el("tr");
@@ -250,7 +255,7 @@
     const cols = Object.keys(rows[0]);
     const head = el("tr");
     cols.forEach((c) => head.append(el("th", {}, c)));
-    t.append(el("thead")).append(head);
+    t.append(wrap("thead", head));
     const tb = el("tbody");
     rows.slice(0, 500).forEach((r) => {
       const tr = el("tr");
@@ -282,7 +287,7 @@
         const t = el("table", { class: "grid", id: "compare-table" });
         const head = el("tr");
         ["model", "issue", `A: ${c.a} · ${c.variant_a}`, `B: ${c.b} · ${c.variant_b}`, "B − A"].forEach((h) => head.append(el("th", {}, h)));
-        t.append(el("thead")).append(head);
+        t.append(wrap("thead", head));
         const tb = el("tbody");
         c.rows.forEach((r) => {
           const tr = el("tr");
