@@ -223,8 +223,7 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
         cd = rnd.candidates()
         vote, new = x.copy(), x.copy()
         order = np.argsort(cd.rank, axis=1)  # Decide's list, in creation order
-        count = 0
-        while True:
+        while cd.gain.shape[1] > 0:
             g = np.where(cd.alive, cd.gain, DEAD)
             if tie_break == "decide":
                 go = np.take_along_axis(g, order, 1)
@@ -240,7 +239,6 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
             if len(rows) == 0:
                 break
             top = top[rows]
-            count += 1
             steps[rows] += 1
             cd.alive[rows, top] = False
             i, j, p, q = cd.ei[rows, top], cd.ej[rows, top], cd.p[top], cd.q[top]
