@@ -33,14 +33,17 @@ never move. Extra output: ``extra["mean"]`` (B, T+1, d), the c·s weighted mean 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..arrays import ScenarioArrays
 from .base import ModelResult, ModelSpec, Parameter, register
 from .bdm_reference import bdm_reference
 
-CHUNK_ROWS = 2048
-"""Runs × issues computed together; bounds memory at ~ CHUNK_ROWS · n² · 8 bytes per temporary."""
+CHUNK_ROWS = 64
+"""Runs × issues computed together: small chunks keep the (rows, n, n) temporaries in cache (fastest at ~64
+rows for n = 30 when profiled) and bound memory."""
 
 
 def _sorted_stats(x: np.ndarray, w: np.ndarray):
@@ -62,64 +65,50 @@ def _median(xs: np.ndarray, ws: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     return np.where(total > 0, med, fallback)
 
 
-def _count_below(xs: np.ndarray, query: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """#{k : xs[g, k] < query[g, ...]} per row, by one searchsorted over rows laid end to end."""
-    g, n = xs.shape
-    off = 4.0 * np.arange(g)
-    keys = ((xs - lo[:, None]) / span[:, None] + off[:, None]).ravel()
-    shape = (g,) + (1,) * (query.ndim - 1)
-    q = (query - lo.reshape(shape)) / span.reshape(shape) + off.reshape(shape)
-    return np.searchsorted(keys, q.ravel(), side="left").reshape(query.shape) - n * np.arange(g).reshape(shape)
-
-
 def _support(x: np.ndarray, w: np.ndarray, span: np.ndarray) -> np.ndarray:
     """support[g, i, j] = Σ_k w_k max(0, |x_k − x_j| − |x_k − x_i|) in O(n² log n) via prefix sums.
 
     max(0, g) = (g + |g|)/2 with Σ_k w_k g_k = W(x_j) − W(x_i), W(y) = Σ_k w_k |x_k − y|, and
-    |g_k| = L − 2·max(0, L/2 − |x_k − m|) (a tent around the midpoint m of the pair, L = |x_i − x_j|).
+    Σ_k w_k |g_k| = L·Σw − 2 Σ_k w_k max(0, L/2 − |x_k − m|) (a tent around the pair's midpoint m,
+    L = |x_i − x_j|). With prefix sums over sorted positions the tent splits into per-actor terms h_i + h_j
+    and one term at m: Σ_{x_k<m} w_k (x_k − m), found with one searchsorted.
     """
-    g = x.shape[0]
-    xs, _, wc, xc = _sorted_stats(x, w)
+    g, n = x.shape
+    u = x - x.min(1, keepdims=True)  # translation-free; u ≥ 0 makes the prefix sums monotone
+    us, _, wc, xc = _sorted_stats(u, w)
     wt, xt = wc[:, -1:], xc[:, -1:]
-    lo0 = xs[:, 0]
-    below = _count_below(xs, x, lo0, span)  # #{k: x_k < x_a}
+    # one searchsorted over all rows laid end to end: row g's positions, scaled to [0, 1], sit at 4g + v
+    off = 4.0 * np.arange(g)[:, None]
+    keys = (us / span[:, None] + off).ravel()
+    half = 0.5 * u / span[:, None] + 0.5 * off
+    first = (n * np.arange(g))[:, None]
+    below = np.searchsorted(keys, (2 * half).ravel(), side="left").reshape(g, n) - first  # #{k: u_k < u_a}
     wl = np.take_along_axis(wc, below, 1)
     xl = np.take_along_axis(xc, below, 1)
-    big_w = x * wl - xl + (xt - xl) - x * (wt - wl)  # W(x_a)
-    lo = np.minimum(x[:, :, None], x[:, None, :])
-    hi = np.maximum(x[:, :, None], x[:, None, :])
-    mid = 0.5 * (lo + hi)
-    n_lo = np.where(x[:, :, None] <= x[:, None, :], below[:, :, None], below[:, None, :])
-    n_hi = np.where(x[:, :, None] <= x[:, None, :], below[:, None, :], below[:, :, None])
-    n_m = _count_below(xs, mid, lo0, span)
-
-    def take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(a, idx.reshape(g, -1), 1).reshape(idx.shape)
-
-    w_lo, w_m, w_hi = take(wc, n_lo), take(wc, n_m), take(wc, n_hi)
-    x_lo, x_m, x_hi = take(xc, n_lo), take(xc, n_m), take(xc, n_hi)
-    tent = (x_m - x_lo) - lo * (w_m - w_lo) + hi * (w_hi - w_m) - (x_hi - x_m)
-    length = hi - lo
+    big_w = u * wl - xl + (xt - xl) - u * (wt - wl)  # W(x_a)
+    h = u * wl - xl  # Σ_{u_k < u_a} w_k (u_a − u_k)
+    length = np.abs(u[:, :, None] - u[:, None, :])
+    mid = 0.5 * (u[:, :, None] + u[:, None, :])
+    lin = np.searchsorted(keys, (half[:, :, None] + half[:, None, :]).ravel(), side="left").reshape(g, n, n)
+    lin += np.arange(g)[:, None, None]  # row g's prefix sums start at (n + 1)·g; its keys at n·g
+    below_m = np.take(xc, lin) - mid * np.take(wc, lin)  # Σ_{u_k < m} w_k (u_k − m) ≤ 0
+    tent = 2 * below_m + h[:, :, None] + h[:, None, :]
     return 0.5 * ((big_w[:, None, :] - big_w[:, :, None]) + length * wt[:, :, None] - 2 * tent)
 
 
-def _power(base: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def _eu(us, diff, usq, prob, s_tg, q, extra):
+    """EU = U_s − s_t (1 − P)(U_s − U_f) − Q U_sq − (1 − Q)[T U_b + (1 − T) U_w] (the last term: ``extra``)."""
+    out = us - s_tg * (1 - prob) * diff - q * usq
+    return out if extra is None else out - (1 - q) * extra
+
+
+def _better_worse(d, e_ch, rho, t_fixed):
+    """T U_b + (1 − T) U_w for exponent rho (Scholz eqs 22–23; T from the cases of §3 unless fixed)."""
     with np.errstate(divide="ignore"):
-        return np.exp(rho * np.log(base))
-
-
-def _eu(d, e_ch, prob, s_tg, rho, q, t_fixed):
-    """EU of the challenger (rows of e_ch) against the target, exponent rho; arrays broadcast to (G, n, n)."""
-    u_s = 2 - 4 * _power(0.5 - 0.5 * d, rho)
-    u_f = 2 - 4 * _power(0.5 + 0.5 * d, rho)
-    u_sq = 2 - 4 * _power(np.full_like(rho, 0.5), rho)
-    out = s_tg * (prob * u_s + (1 - prob) * u_f) + (1 - s_tg) * u_s - q * u_sq
-    if q != 1.0:
-        u_b = 2 - 4 * _power(0.5 - 0.25 * (e_ch + d), rho)
-        u_w = 2 - 4 * _power(0.5 + 0.25 * (e_ch + d), rho)
-        better = (e_ch < d).astype(float) if t_fixed is None else t_fixed
-        out = out - (1 - q) * (better * u_b + (1 - better) * u_w)
-    return out
+        u_b = 2 - 4 * np.exp(rho * np.log(0.5 - 0.25 * (e_ch + d)))
+        u_w = 2 - 4 * np.exp(rho * np.log(0.5 + 0.25 * (e_ch + d)))
+    better = (e_ch < d).astype(float) if t_fixed is None else t_fixed
+    return better * u_b + (1 - better) * u_w
 
 
 def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
@@ -130,19 +119,17 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     mu = _median(xs, ws, mid)
     pair = part[:, :, None] & part[:, None, :]
     sup = np.where(pair, _support(x, w, span), 0.0)
-    differ = x[:, :, None] != x[:, None, :]
+    d = np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None]
     # Scholz's program: all ordered pairs' |votes|; eq 31 as printed: the pair's own
     den = 2 * sup.sum((1, 2))[:, None, None] if probability == "scholz" else sup + sup.transpose(0, 2, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        prob = np.where((den > 0) & differ, sup / den, 0.0)
-    sp = span[:, None, None]
-    d = np.abs(x[:, :, None] - x[:, None, :]) / sp
+        prob = np.where((den > 0) & (d > 0), sup / den, 0.0)
     e = np.abs(x - mu[:, None]) / span[:, None]
     e_row, e_col = e[:, :, None], e[:, None, :]
     s_row, s_col = s[:, :, None], s[:, None, :]
-    ones = np.ones((g, n, 1))
-    # risk from security at r = 1 (E1[c, t]: c challenges t)
-    e1 = _eu(d, e_row, prob, s_col, ones, q, t_fixed)
+    # risk from security at r = 1, where U_s = 2d, U_f = −2d, U_sq = 0, U_b = e + d, U_w = −(e + d)
+    extra1 = None if q == 1.0 else (e_row + d) * ((e_row < d) * 2.0 - 1 if t_fixed is None else 2 * t_fixed - 1)
+    e1 = _eu(2 * d, 4 * d, 0.0, prob, s_col, q, extra1)  # e1[c, t]: c challenges t
     e1 = np.where(pair & ~np.eye(n, dtype=bool), e1, 0.0)
     sec = e1.sum(1)
     hi = np.where(part, sec, -np.inf).max(1, keepdims=True)
@@ -150,29 +137,45 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     with np.errstate(invalid="ignore", divide="ignore"):
         big_r = np.where(hi > lo, (2 * sec - hi - lo) / (hi - lo), 0.0)
     r = np.where(part, (1 - big_r / 3) / (1 + big_r / 3), 1.0)
+    with np.errstate(divide="ignore"):
+        log_m, log_p = np.log(0.5 - 0.5 * d), np.log(0.5 + 0.5 * d)
+
+    def parts(rho):
+        pm, pp = np.exp(rho * log_m), np.exp(rho * log_p)
+        return 2 - 4 * pm, 4 * (pp - pm), 2 - 4 * 0.5 ** rho
+
     r_row = r[:, :, None]
-    a = _eu(d, e_row, prob, s_col, r_row, q, t_fixed)  # i challenges j, as i sees it
+    us, diff, usq = parts(r_row)
+    extra_a = None if q == 1.0 else _better_worse(d, e_row, r_row, t_fixed)
+    a = _eu(us, diff, usq, prob, s_col, q, extra_a)  # i challenges j, as i sees it
     r_b = r_row if perception == "receiver" else r[:, None, :]
-    b = _eu(d, e_col, prob.transpose(0, 2, 1), s_row, r_b, q, t_fixed)  # j challenges i
-    valid = pair & differ
+    if perception != "receiver":
+        us, diff, usq = parts(r_b)
+    extra_b = None if q == 1.0 else _better_worse(d, e_col, r_b, t_fixed)
+    b = _eu(us, diff, usq, prob.transpose(0, 2, 1), s_row, q, extra_b)  # j challenges i
+    valid = pair & (d > 0)
     xj = np.broadcast_to(x[:, None, :], (g, n, n))
-    dist = np.abs(xj - x[:, :, None])
 
     def least_move(mask: np.ndarray) -> np.ndarray:
-        best = np.where(mask, dist, np.inf).min(2, keepdims=True)
-        return np.where(mask & (dist == best), xj, np.inf).min(2)
+        best = np.where(mask, d, np.inf).min(2, keepdims=True)
+        return np.where(mask & (d == best), xj, np.inf).min(2)
 
-    conflict = valid & (b > a) & (a > 0)
+    new = x
     soft = valid & (a < 0) & (b > 0)
-    compromise = soft & (np.abs(a) < b)
     capitulate = soft & (np.abs(a) > b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        offer = x[:, :, None] + (xj - x[:, :, None]) * np.abs(a / b)
-    pick = np.argmax(np.where(compromise, b, -np.inf), axis=2)
-    comp_x = np.take_along_axis(offer, pick[:, :, None], 2)[:, :, 0]
-    new = np.where(capitulate.any(2), least_move(capitulate), x)
-    new = np.where(compromise.any(2), comp_x, new)
-    return np.where(conflict.any(2), least_move(conflict), new)
+    if capitulate.any():
+        new = np.where(capitulate.any(2), least_move(capitulate), new)
+    compromise = soft & (np.abs(a) < b)
+    if compromise.any():
+        pick = np.argmax(np.where(compromise, b, -np.inf), axis=2)[:, :, None]
+        target = np.take_along_axis(x, pick[:, :, 0], 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.abs(np.take_along_axis(a, pick, 2) / np.take_along_axis(b, pick, 2))[:, :, 0]
+            new = np.where(compromise.any(2), x + (target - x) * ratio, new)
+    conflict = valid & (b > a) & (a > 0)
+    if conflict.any():
+        new = np.where(conflict.any(2), least_move(conflict), new)
+    return new
 
 
 def _run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, probability, perception):
@@ -197,8 +200,11 @@ def _run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, probabili
 
 def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
         tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
-        perception: str = "receiver", chunk_rows: int = CHUNK_ROWS) -> ModelResult:
-    """The batched engine: the whole (B, n, d) batch at once, issues folded into the batch axis."""
+        perception: str = "receiver", chunk_rows: int = CHUNK_ROWS, threads: int = 1) -> ModelResult:
+    """The batched engine: the whole (B, n, d) batch at once, issues folded into the batch axis.
+
+    ``threads`` > 1 runs chunks on a thread pool (numpy releases the GIL); results do not depend on it.
+    """
     bsz, n, d = arrays.position.shape
     rounds = int(rounds)
 
@@ -211,10 +217,19 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     mid = np.tile((arrays.scale_min + arrays.scale_max) / 2.0, bsz)
     traj = np.empty((bsz * d, rounds + 1, n))
     ran = np.zeros(bsz * d, dtype=int)
-    for lo in range(0, bsz * d, chunk_rows):
+
+    def work(lo: int) -> None:
         sl = slice(lo, lo + chunk_rows)
         traj[sl], ran[sl] = _run_rows(x[sl], c[sl], s[sl], part[sl], span[sl], mid[sl], rounds, Q, T,
                                       tolerance, probability, perception)
+
+    starts = range(0, bsz * d, chunk_rows)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work, starts))
+    else:
+        for lo in starts:
+            work(lo)
     w = (c * s * part)[:, None, :]
     flat = traj.reshape(-1, n)
     wr = np.broadcast_to(w, traj.shape).reshape(-1, n)
