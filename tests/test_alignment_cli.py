@@ -127,3 +127,20 @@ def test_too_many_actors_for_exact_says_so_and_uses_the_heuristic(monkeypatch, c
     assert code == 0
     assert "too large for the exact engine" in err and "used the heuristic" in err
     assert json.loads(out)["alignments"][0]["engine"] == "heuristic"
+
+
+def test_builtin_scenario_gets_sides_for_every_variant_and_verdicts(monkeypatch, capsys) -> None:
+    from stakes.scenario import SideThesis
+    from stakes.scenarios import builtin_scenario
+    from stakes.variants import apply_variant
+
+    sc = builtin_scenario()
+    code, out, _ = run(monkeypatch, capsys, "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [a["variant"] for a in data["alignments"]] == ["baseline", *(v.id for v in sc.variants)]
+    for a in data["alignments"]:
+        assert list(a["sides"]) == apply_variant(sc, a["variant"]).actor_ids
+    side = [t.id for t in sc.theses if isinstance(t, SideThesis)]
+    assert sorted(t["id"] for t in data["theses"]) == sorted(side)
+    assert all(isinstance(t["holds"], bool) for t in data["theses"])

@@ -183,3 +183,15 @@ def test_landscape_rejects_bad_input() -> None:
         Landscape(ids, np.array([1.0, 0.0, 2.0]), np.zeros((3, 3)))
     with pytest.raises(ScenarioError, match="actor 'c'"):
         Landscape(ids, np.array([1.0, 1.0, np.inf]), np.zeros((3, 3)))
+
+
+def test_blocked_global_minimum_matches_the_full_enumeration() -> None:
+    from stakes.alignment.exact import global_minimum
+
+    rng = np.random.default_rng(11)
+    for n in (2, 9, 18):
+        s, p = random_system(rng, n)
+        w = weight_matrix(s, p)
+        idx, e = global_minimum(w)
+        best = exact_landscape(w, basins=False).best
+        assert idx == best.index and e == pytest.approx(best.energy)

@@ -107,6 +107,25 @@ def energies_all(w: np.ndarray) -> np.ndarray:
     return sp.rows(0, 1 << sp.h).ravel()
 
 
+def global_minimum(w: np.ndarray) -> tuple[int, float]:
+    """Index and energy of the lowest configuration (first index among equal energies), block by block."""
+    n = w.shape[0]
+    if n == 1:
+        return 0, 0.0
+    if n > EXACT_MAX_N:
+        raise OptionError(f"the exact engine stops at n = {EXACT_MAX_N}; this landscape has n = {n}")
+    sp = _split(w)
+    cols = 1 << sp.m
+    rb = max(1, _BLOCK // cols)
+    best_i, best_e = 0, np.inf
+    for r0 in range(0, 1 << sp.h, rb):
+        e = sp.rows(r0, min(r0 + rb, 1 << sp.h)).ravel()
+        k = int(np.argmin(e))
+        if e[k] < best_e:
+            best_i, best_e = r0 * cols + k, float(e[k])
+    return best_i, best_e
+
+
 def _neighbour_best(e2: np.ndarray, m: int, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Lowest neighbour energy and the actor whose switch reaches it, for every configuration (blocked)."""
     rows, cols = e2.shape

@@ -11,7 +11,8 @@ Reproducibility: run ``r`` draws from block ``r // BLOCK`` whose generator is se
 variant (common random numbers), so a variant's effect is not blurred by fresh noise.
 
 Each run's prediction is the global minimum (vectorised over runs by one matrix product for
-n ≤ :data:`BATCH_MAX_N`) or, for ``predict="basin"`` or larger n, one engine call per run.
+n ≤ :data:`BATCH_MAX_N`, by a blocked enumeration per run up to :data:`PER_RUN_EXACT_MAX_N`) or, for
+``predict="basin"``, ``engine="heuristic"`` or larger n, one engine call per run.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from ..errors import OptionError
 from ..scenario import Scenario
 from ..variants import BASELINE, apply_variant
 from .api import side_theses, solve
-from .energy import index_to_sides
+from .energy import index_to_sides, weight_matrix
+from .exact import global_minimum
 from .propensity import Landscape, Pairs, check_landscape, landscape_from_scenario
 
 BLOCK = 256
 STREAM = 0xA11
 BATCH_MAX_N = 16
+PER_RUN_EXACT_MAX_N = 24
 MAX_RUNS = 1_000_000
 
 
@@ -116,8 +119,14 @@ def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int
     land = landscape_from_scenario(sc, baseline=scenario, mode=propensity, extra=matrix)
     zs, zp = _draws(scenario, runs, sd)
     sizes, p = perturb(land, scenario, zs, zp, scenario.actor_ids)
-    if land.n <= BATCH_MAX_N and predict == "global" and engine != "heuristic":
+    exact_ok = predict == "global" and engine != "heuristic"
+    if exact_ok and land.n <= BATCH_MAX_N:
         sides = _batched_global(sizes, p)
+    elif exact_ok and land.n <= PER_RUN_EXACT_MAX_N:
+        sides = np.empty((runs, land.n), dtype=np.int8)
+        for r in range(runs):
+            check_landscape(land.actor_ids, sizes[r], p[r])
+            sides[r] = index_to_sides(global_minimum(weight_matrix(sizes[r], p[r]))[0], land.n)
     else:
         sides = np.empty((runs, land.n), dtype=np.int8)
         for r in range(runs):
