@@ -273,7 +273,7 @@ class RunStore:
     def _table_counts(self, run_id: int) -> dict[str, int]:
         with self._read() as conn:
             return dict(conn.execute(select(ResultTable.name, ResultTable.n_rows)
-                                     .where(ResultTable.run_id == run_id)).tuples().all())
+                                     .where(ResultTable.run_id == run_id)).all())
 
     def table(self, run_id: int, name: str) -> pd.DataFrame:
         """One result table of a run, as it was recorded."""
