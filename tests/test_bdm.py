@@ -183,3 +183,21 @@ def test_rescaling_the_issue_maps_the_forecast(case, scale, shift):
                     scale_max=arr.scale_max * scale + shift)
     a, b = bdm(arr), bdm(moved)
     np.testing.assert_allclose(a.forecast * scale + shift, b.forecast, atol=1e-7 * scale * 100)
+
+
+def test_validation_rows_for_the_case():
+    from stakes.validation import validate_cases
+
+    df = validate_cases(VALIDATION)
+    rep = df[(df.case == "bdm1994-emissions") & (df.kind == "replication")]
+    assert len(rep) == 16 and set(rep.model) == {"bdm"}
+    misses = rep[rep.error.abs() > 0.25]
+    assert list(misses.issue) == ["delay:median@2"]
+    out = df[(df.case == "bdm1994-emissions") & (df.kind == "outcome") & (df.model == "bdm")]
+    assert len(out) == 1 and out.reference.iloc[0] == ACTUAL_OUTCOME
+
+
+def test_threads_give_the_same_result():
+    arr = random_arrays(np.random.default_rng(4), 20, 6, 2)
+    a, b = bdm(arr, chunk_rows=8), bdm(arr, chunk_rows=8, threads=2)
+    np.testing.assert_array_equal(a.positions, b.positions)

@@ -1,7 +1,12 @@
 """BdM (1994) EC emission standards case: a real outcome (8.833 years) to forecast.
 
 Data: Scholz, Calbert & Smith (2011), Table 1, from Bueno de Mesquita (1994, p. 78); see the case README.
-The issue's scale is the range of the positions, 4–10 years (Scholz et al. normalise distances by it).
+The issue's scale is the range of the positions, 4–10 years (Scholz et al. normalise distances by it,
+eq 14: "x_max − x_min is the range of positions").
+
+Rows: every model's default forecast against the actual outcome (``kind="outcome"``), and the ``bdm``
+model's median and mean voter positions, rounds 1–8, against Scholz et al.'s Table 2 (``kind="replication"``,
+issue ``delay:median@t`` / ``delay:mean@t``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ CASE = "bdm1994-emissions"
 DATA_FILE = "emission_standards_bdm1994.csv"
 ACTUAL_OUTCOME = 8.833
 """Years of delay actually agreed (BdM 1994, p. 98, quoted by Scholz et al. 2011)."""
+SCHOLZ_MEDIAN = (8.4, 9.9, 9.9, 9.9, 9.9, 7.4, 8.8, 9.6)
+SCHOLZ_MEAN = (7.4, 7.5, 7.6, 7.3, 7.3, 7.4, 7.5, 7.6)
+"""Scholz et al. (2011), Table 2: median and mean voter positions after rounds 1–8 (their model, Q = 1.0)."""
 
 
 def bdm1994_scenario(folder: Path) -> Scenario:
@@ -47,6 +55,12 @@ def run(folder: Path) -> list[ValidationRow]:
         result = spec.run(arrays, **spec.defaults())
         rows.append(ValidationRow(CASE, "delay", None, spec.id, float(result.forecast[0, 0]), ACTUAL_OUTCOME,
                                   "outcome"))
+        if spec.id == "bdm" and result.forecasts is not None and result.forecasts.shape[1] > len(SCHOLZ_MEDIAN):
+            for t, (med, mean) in enumerate(zip(SCHOLZ_MEDIAN, SCHOLZ_MEAN, strict=True), start=1):
+                rows.append(ValidationRow(CASE, f"delay:median@{t}", None, "bdm",
+                                          float(result.forecasts[0, t, 0]), med, "replication"))
+                rows.append(ValidationRow(CASE, f"delay:mean@{t}", None, "bdm",
+                                          float(result.extra["mean"][0, t, 0]), mean, "replication"))
     return rows
 
 
