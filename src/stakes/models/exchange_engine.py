@@ -13,7 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .exchange_reference import EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
+from .exchange_reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 
 DEAD = -np.inf
 
@@ -137,7 +137,9 @@ class Round:
         n0 = (base - own_upd + w_me * (x_me - x_me0)) / den
         n1 = (base - own_upd + w_me * (x_me + m_me - x_me0)) / den
         t = want_o
-        cross = valid & ~(((t - n0 >= 0) & (t - n1 >= 0)) | ((t - n0 <= 0) & (t - n1 <= 0)))
+        d0, d1 = t - n0, t - n1
+        d0, d1 = np.where(np.abs(d0) <= CROSS_TOL, 0.0, d0), np.where(np.abs(d1) <= CROSS_TOL, 0.0, d1)
+        cross = valid & ~(((d0 >= 0) & (d1 >= 0)) | ((d0 <= 0) & (d1 <= 0)))
         if not cross.any():
             return mi, mj, gain
         cur = np.where(has[rows, me], base, base + w_me * (x_me - x_me0)) / den

@@ -15,6 +15,9 @@ import numpy as np
 SALIENCE_WEIGHT = 0.4
 FIXED_WEIGHT = 0.1
 EPS = 1e-10
+CROSS_TOL = 1e-9
+"""Float mode: an outcome within this distance of the partner's position reaches it rather than passes it
+(the exact-arithmetic case Decide's decimals see; floats would flip it on the last bit)."""
 GAIN_QUANTUM = 1e-12
 """Gains are compared after rounding to this grid, so exchanges whose gains are equal in exact arithmetic tie."""
 
@@ -54,8 +57,8 @@ class Exchange:
 class Round:
     """One round: candidate exchanges on the round's start positions ``x`` (n, d) on 0–100."""
 
-    def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray) -> None:
-        self.x, self.s, self.c, self.mask = x, s, c, mask
+    def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, tol: float = CROSS_TOL) -> None:
+        self.x, self.s, self.c, self.mask, self.tol = x, s, c, mask, tol
         self.w = s * c * mask
         self.den = self.w.sum(0)
         self.num = (x * s * c * mask).sum(0)  # Decide's order of operations: (x·s)·c
@@ -121,7 +124,9 @@ class Round:
         n0 = self.nbs(k, ex, me.actor, me.x)
         n1 = self.nbs(k, ex, me.actor, me.y)
         t = other.want
-        if (t - n0 >= 0 and t - n1 >= 0) or (t - n0 <= 0 and t - n1 <= 0):
+        d0, d1 = t - n0, t - n1
+        d0, d1 = (0 if abs(d0) <= self.tol else d0), (0 if abs(d1) <= self.tol else d1)
+        if (d0 >= 0 and d1 >= 0) or (d0 <= 0 and d1 <= 0):
             return
         total = self.total(k, ex, me.actor, me.x, own_last=False)
         s = self.s
@@ -216,7 +221,7 @@ def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.nda
 
     outcomes, voting, starts, log = [outcome(x)], [x.copy()], [x.copy()], []
     for r in range(1, rounds + 1):
-        rnd = Round(x, salience, capability, mask)
+        rnd = Round(x, salience, capability, mask, 0 if arithmetic == "decimal" else CROSS_TOL)
         pending = rnd.candidates()
         vote = x.copy()
         new = x.copy()
@@ -244,8 +249,8 @@ def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.nda
             for side in (done.i, done.j):
                 vote[side.actor, side.supply] = side.y
                 sal = salience[side.actor, side.supply]
-                keep = 1 - (1 - sal) * sw - fw  # Decide: x' = (1 - s)·0.4·y + 0.1·y + (1 - 0.4(1 - s) - 0.1)·x
-                new[side.actor, side.supply] = (1 - sal) * sw * side.y + fw * side.y + keep * side.start
+                stay = 1 - (1 - sal) * sw - fw  # Decide: x' = (1 - s)·0.4·y + 0.1·y + (1 - 0.4(1 - s) - 0.1)·x
+                new[side.actor, side.supply] = (1 - sal) * sw * side.y + fw * side.y + stay * side.start
         outcomes.append(outcome(vote))
         voting.append(vote)
         starts.append(new)
