@@ -32,7 +32,7 @@ from .workspace import SCENARIO_ID, Entry, NotFound, StaleEdit, edit_table
 
 UPLOAD_TYPES = (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx")
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (404, 409, 413, 422, 429)
+    code: {"model": ErrorOut} for code in (400, 404, 409, 413, 422, 429)
 }
 router = APIRouter(prefix="/api", responses=ERRORS)
 Ctx = Annotated[WebContext, Depends(get_ctx)]
@@ -160,7 +160,13 @@ def delete_scenario(sid: Sid, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/scenarios/{sid}/scenario.yaml", response_class=PlainTextResponse,
+def file_response(media_type: str, binary: bool = False) -> dict[int | str, dict[str, Any]]:
+    """Document a download's success content (errors stay JSON, from the router's ``responses``)."""
+    schema = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+    return {200: {"content": {media_type: {"schema": schema}}, "description": "the file"}}
+
+
+@router.get("/scenarios/{sid}/scenario.yaml", responses=file_response("application/x-yaml"),
             summary="Download the scenario as YAML")
 def download_yaml(sid: Sid, ctx: Ctx) -> PlainTextResponse:
     entry = ctx.workspace.get(sid)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from ..errors import OptionError, StakesError
 from ..models import get_model, list_models
 from ..variants import BASELINE
-from .api import ERRORS, Sid
+from .api import ERRORS, Sid, file_response
 from .context import CompareOut, JobOut, RunOut, RunRequest, RunSummary, WebContext, get_ctx
 from .jobs import JOB_ID
 from .limits import check_work
@@ -121,14 +121,15 @@ def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/runs/{run_id}/results.csv", response_class=Response, summary="Results as CSV")
+@router.get("/runs/{run_id}/results.csv", responses=file_response("text/csv"), summary="Results as CSV")
 def results_csv(run_id: RunId, ctx: Ctx) -> Response:
     rec = get_record(ctx, run_id)
     return Response(rec.frame.to_csv(index=False), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{rec.id}.csv"'})
 
 
-@router.get("/runs/{run_id}/results.parquet", response_class=Response, summary="Results as Parquet")
+@router.get("/runs/{run_id}/results.parquet", responses=file_response("application/vnd.apache.parquet", True),
+            summary="Results as Parquet")
 def results_parquet(run_id: RunId, ctx: Ctx) -> Response:
     rec = get_record(ctx, run_id)
     buf = io.BytesIO()
@@ -140,7 +141,7 @@ def results_parquet(run_id: RunId, ctx: Ctx) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{rec.id}.parquet"'})
 
 
-@router.get("/runs/{run_id}/report.html", response_class=HTMLResponse, summary="The run's HTML report")
+@router.get("/runs/{run_id}/report.html", responses=file_response("text/html"), summary="The run's HTML report")
 def report(run_id: RunId, ctx: Ctx, download: bool = False) -> HTMLResponse:
     from .reporting import report_html
 

@@ -60,6 +60,7 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.jobs.start()
         yield
         ctx.jobs.shutdown()
 

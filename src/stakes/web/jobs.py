@@ -132,6 +132,14 @@ class JobManager:
             time.sleep(0.05)
         return self.get(job_id)
 
+    def start(self) -> None:
+        """Accept jobs again after :meth:`shutdown` (an app's lifespan may start more than once)."""
+        with self._lock:
+            if self._closed:
+                self._pool = ThreadPoolExecutor(max_workers=self.limits.max_running,
+                                                thread_name_prefix="stakes-job")
+                self._closed = False
+
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
