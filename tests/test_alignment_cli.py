@@ -143,4 +143,8 @@ def test_builtin_scenario_gets_sides_for_every_variant_and_verdicts(monkeypatch,
         assert list(a["sides"]) == apply_variant(sc, a["variant"]).actor_ids
     side = [t.id for t in sc.theses if isinstance(t, SideThesis)]
     assert sorted(t["id"] for t in data["theses"]) == sorted(side)
-    assert all(isinstance(t["holds"], bool) for t in data["theses"])
+    sides = {a["variant"]: a["sides"] for a in data["alignments"]}
+    for t in data["theses"]:
+        th = next(x for x in sc.theses if x.id == t["id"])
+        present = all(a in sides[t["variant"]] for a in (*th.actors, th.with_actor))
+        assert isinstance(t["holds"], bool) == present
