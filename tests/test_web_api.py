@@ -369,3 +369,29 @@ def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():
         job = run_and_wait(c, sid, models=["weighted-mean"])
         assert job["status"] == "failed" and "disk full" in job["error"] and job["run_id"] is None
         assert c.get("/api/runs").json() == []
+
+
+# -- stakes serve ---------------------------------------------------------------------------------------
+def test_serve_binds_localhost_without_token_and_elsewhere_with_one(monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from stakes.cli import app
+    from stakes.cli.serve import is_local
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kw: calls.append({"app": application, **kw}))
+    monkeypatch.setenv("STAKES_DB", "off")
+    runner = CliRunner()
+    out = runner.invoke(app, ["serve", "--port", "8123"])
+    assert out.exit_code == 0, out.output
+    assert calls[-1]["host"] == "127.0.0.1" and calls[-1]["port"] == 8123
+    assert "no token needed" in out.output and calls[-1]["app"].state.ctx.token is None
+    out = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert out.exit_code == 0, out.output
+    token = calls[-1]["app"].state.ctx.token
+    assert token and len(token) >= 16 and f"?token={token}" in out.output and "token required" in out.output
+    with TestClient(calls[-1]["app"]) as c:
+        assert c.get("/api/scenarios").status_code == 401
+    assert is_local("::1") and is_local("127.0.0.2") and not is_local("192.168.1.4")
+    assert runner.invoke(app, ["serve", "--token", "short"]).exit_code != 0

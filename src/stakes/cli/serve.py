@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from typing import Annotated
 
@@ -24,16 +23,16 @@ def is_local(host: str) -> bool:
         return False
 
 
-def default_db() -> str | None:
-    """The run store URL: ``STAKES_DB``, else the store's per-user default (None without the store)."""
-    if os.environ.get("STAKES_DB"):
-        return os.environ["STAKES_DB"]
+def store_url(db: str | None) -> str | None:
+    """The run store URL: ``--db``, else ``STAKES_DB``, else the per-user SQLite file; None when recording is
+    off (``STAKES_DB=off``) or the store extra is missing (runs then live in memory only)."""
     try:
-        from .. import store
+        from ..store import recording_disabled, resolve_db_url
     except ImportError:
         return None
-    fn = getattr(store, "default_url", None)
-    return fn() if callable(fn) else None
+    if recording_disabled(db):
+        return None
+    return resolve_db_url(db)
 
 
 @app.command("serve")
@@ -58,7 +57,7 @@ def serve_command(
     local = is_local(host)
     if not local and not token:
         token = secrets.token_urlsafe(24)
-    url = db or default_db()
+    url = store_url(db)
     application = create_app(db_url=url, token=token)
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}/"
