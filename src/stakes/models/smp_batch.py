@@ -19,6 +19,7 @@ from .smp_core import (
     est_risk,
     pce,
     round4,
+    seq_sum,
     victory_matrix,
     vote,
     wdist,
@@ -39,49 +40,58 @@ def utilities(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> t
     return r, bs_util(dist[:, None, :, :], r_hi[:, :, :, None])
 
 
-def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray, opt: SMPOptions) -> np.ndarray:
-    """SMPState::probEduChlg's victory probability of i over j, for every initiator i.
+def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPOptions
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """SMPState::probEduChlg's victory probabilities of i over j and of j over i, for every initiator i.
 
     ``u`` ``(B, n, n, n)``: ``u[b, i]`` is the utility matrix of the perspective used for initiator i;
-    ``ws`` ``(B, n)`` salience-sum × capability; ``j_idx`` ``(B, n, Q)`` targets. Returns ``(B, n, Q)``.
-    Third parties vote in a three-actor "little contest" (Actor::vProbLittle, thirdPartyVoteSU).
+    ``ws`` ``(B, n)`` salience-sum × capability; ``j_idx`` ``(B, n, Q)`` targets (None: every actor, Q = n).
+    Returns two ``(B, n, Q)`` arrays. Third parties vote in a three-actor "little contest"
+    (Actor::vProbLittle, thirdPartyVoteSU); arrays are laid out ``(B, i, t, j)`` with t the third party.
     """
     b_n, n = u.shape[0], u.shape[1]
-    bi = np.arange(b_n)[:, None, None]
-    ii = np.arange(n)[None, :, None]
     rule = opt.voting_rule
-    uii = u[bi, ii, ii, ii]
-    uij = u[bi, ii, ii, j_idx]
-    uji = u[bi, ii, j_idx, ii]
-    ujj = u[bi, ii, j_idx, j_idx]
+    ar = np.arange(n)
+    bt, at = np.arange(b_n)[:, None], ar[None, :]
+    diag = u[:, :, ar, ar]  # diag[b, i, t] = u[b, i, t, t]
+    row_i = u[bt, at, at, :]  # u[b, i, i, :]
+    col_i = u[bt, at, :, at]  # u[b, i, :, i]
+    uii = row_i[:, ar, ar][:, :, None]
+    if j_idx is None:
+        j_idx = np.broadcast_to(ar[None, None, :], (b_n, n, n))
+        uij, uji, ujj, u_tj = row_i, col_i, diag, u
+    else:
+        uij = np.take_along_axis(row_i, j_idx, axis=2)
+        uji = np.take_along_axis(col_i, j_idx, axis=2)
+        ujj = np.take_along_axis(diag, j_idx, axis=2)
+        bi = np.arange(b_n)[:, None, None, None]
+        u_tj = u[bi, ar[None, :, None, None], ar[None, None, :, None], j_idx[:, :, None, :]]  # (B, i, t, Q)
+    ws_j = np.take_along_axis(np.broadcast_to(ws[:, None, :], (b_n, n, n)), j_idx, axis=2)
     con_i = vote(rule, ws[:, :, None], uii - uij)
-    con_j = vote(rule, np.take_along_axis(np.broadcast_to(ws[:, None, :], (*j_idx.shape[:2], n)), j_idx, axis=2),
-                 uji - ujj)
+    con_j = vote(rule, ws_j, uji - ujj)
     c_ij = MIN_CHALLENGE_COALITION + np.maximum(con_i, 0) + np.maximum(con_j, 0)
     c_ji = MIN_CHALLENGE_COALITION + np.maximum(-con_i, 0) + np.maximum(-con_j, 0)
-    tt = np.arange(n)
-    bt = np.arange(b_n)[:, None]
-    at = np.arange(n)[None, :]
-    u_ti = u[bt, at, :, at][:, :, None, :]  # u[b, i, t, i]  → (B, n, 1, T)
-    u_tt = u[:, :, tt, tt][:, :, None, :]  # u[b, i, t, t]
-    u_tj = u[bi[..., None], ii[..., None], tt[None, None, None, :], j_idx[..., None]]  # (B, n, Q, T)
-    wt = ws[:, None, None, :]
-    con_t = vote(rule, wt, u_ti - u_tj)
-    p_in = (c_ij[..., None] + np.maximum(con_t, 0)) / (
-        c_ij[..., None] + np.maximum(con_t, 0) + c_ji[..., None] + np.maximum(-con_t, 0))
+    u_ti = col_i[..., None]  # u[b, i, t, i]
+    u_tt = diag[..., None]
+    wt = ws[:, None, :, None]
+    con_t = vote(rule, wt, u_ti - u_tj)  # Actor::vProbLittle
+    cni = c_ij[:, :, None, :] + np.maximum(con_t, 0)
+    cnj = c_ji[:, :, None, :] + np.maximum(-con_t, 0)
+    p_in = cni / (cni + cnj)
     p_jn = 1.0 - p_in
     commit = opt.third_party_commit
-    if commit == "full":
+    if commit == "full":  # Actor::thirdPartyVoteSU
         a, b_, c_, d_ = 3 * u_ti, 3 * u_tj, 3 * u_ti, 3 * u_tj
     elif commit == "semi":
         a, b_, c_, d_ = 2 * u_ti + u_tt, 3 * u_tj, 3 * u_ti, 2 * u_tj + u_tt
     else:
         a, b_, c_, d_ = 2 * u_ti + u_tt, 2 * u_tj + u_tt, 2 * u_ti + u_tt, 2 * u_tj + u_tt
     v_t = vote(rule, wt, (p_in * a + p_jn * b_) - (p_in * c_ + p_jn * d_))
-    third = (tt[None, None, None, :] != ii[..., None]) & (tt[None, None, None, :] != j_idx[..., None])
-    c_ij = c_ij + (np.maximum(v_t, 0) * third).sum(-1)
-    c_ji = c_ji + (np.maximum(-v_t, 0) * third).sum(-1)
-    return c_ij / (c_ij + c_ji)
+    tt = ar[None, None, :, None]
+    third = (tt != ar[None, :, None, None]) & (tt != j_idx[:, :, None, :])
+    c_ij = seq_sum(c_ij, np.where(third, np.maximum(v_t, 0), 0.0), axis=2)
+    c_ji = seq_sum(c_ji, np.where(third, np.maximum(-v_t, 0), 0.0), axis=2)
+    return c_ij / (c_ij + c_ji), c_ji / (c_ij + c_ji)
 
 
 def interpolate(ti: np.ndarray, si: np.ndarray, pi: np.ndarray, tj: np.ndarray, sj: np.ndarray,
@@ -114,7 +124,7 @@ def bargains(x: np.ndarray, s: np.ndarray, c: np.ndarray, u: np.ndarray, p_iij: 
         return bi_i[:, :, None], bi_j[:, :, None]
     # j's estimate that i defeats j: the same contest seen from j's perspective
     u_j = np.take_along_axis(u, target[:, :, None, None], axis=1)
-    p_jij = challenge(u_j, (s.sum(-1) * c), target[:, :, None], opt)
+    p_jij = challenge(u_j, (s.sum(-1) * c), target[:, :, None], opt)[0]
     pj = p_jij
     bj_i, bj_j = interpolate(xi, si, pj, xj, sj, 1 - pj, opt.interpolation)
     if opt.bargain_model == "init-rcvr":
@@ -132,13 +142,12 @@ def step(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions,
     r, u = utilities(x, s, c, opt)
     ws = s.sum(-1) * c
     # best challenge of each initiator i, from its own perspective
-    j_all = np.broadcast_to(np.arange(n)[None, None, :], (b_n, n, n))
-    p = challenge(u, ws, j_all, opt)
+    p, q = challenge(u, ws, None, opt)
     ar = np.arange(n)
     own = u[:, ar, ar, :]  # own[b, i, j] = u[b, i, i, j]
     uii = own[:, ar, ar][:, :, None]
     sj = s.sum(-1)[:, None, :]
-    gain = (1 - sj) * 2 * uii + sj * (p * 2 * uii + (1 - p) * 2 * own) - (uii + own)
+    gain = (1 - sj) * (uii + uii) + sj * (p * (uii + uii) + q * (own + own)) - (uii + own)
     gain = np.where(np.eye(n, dtype=bool)[None], -np.inf, gain)
     target = gain.argmax(-1)
     has = np.take_along_axis(gain, target[:, :, None], axis=-1)[..., 0] > MIN_SIG_EDU
@@ -146,15 +155,16 @@ def step(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions,
     b_init, b_rcvr = bargains(x, s, c, u, p_iij, target, opt)
     nb = b_init.shape[2]
     # every actor's utility for the status quo and for each bargain (SMPState::updateBestBrgnPositions)
-    total = own.sum(-1)  # (B, a)
-    u_i = own  # own[b, a, i]: a's utility of i's current position
-    u_t = np.take_along_axis(own, np.broadcast_to(target[:, None, :], own.shape), axis=2)
     flat_i = b_init.reshape(b_n, n * nb, -1)
     flat_r = b_rcvr.reshape(b_n, n * nb, -1)
     pu_i = bs_util(wdist(x, flat_i, s), r[:, :, None]).reshape(b_n, n, n, nb)
     pu_r = bs_util(wdist(x, flat_r, s), r[:, :, None]).reshape(b_n, n, n, nb)
-    u_barg = (total[:, :, None, None] - u_i[..., None] - u_t[..., None] + pu_i + pu_r) / n
-    u_opt = np.concatenate([(total / n)[:, :, None], u_barg.reshape(b_n, n, n * nb)], axis=2)
+    # sums in KTAB's order: the bargain's two positions, then everyone else's
+    total = seq_sum(np.zeros((b_n, n)), own.swapaxes(1, 2), axis=1)
+    others = (ar[None, :, None] != ar[None, None, :]) & (target[:, None, :] != ar[None, :, None])  # (B, t, i)
+    rest = np.where(others[:, :, None, :, None], own.swapaxes(1, 2)[:, :, :, None, None], 0.0)  # (B, t, a, i, 1)
+    u_barg = seq_sum(pu_i + pu_r, np.broadcast_to(rest, (b_n, n, *pu_i.shape[1:])), axis=1)
+    u_opt = np.concatenate([(total / n)[:, :, None], (u_barg / n).reshape(b_n, n, n * nb)], axis=2)
     coal = coalition_matrix(u_opt, c, opt.voting_rule)
     pv = victory_matrix(coal, opt.victory_model)
     # option sets: actor k's status quo, plus the bargains it initiated or received

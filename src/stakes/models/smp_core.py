@@ -135,22 +135,29 @@ def round4(x: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- coalitions, victory matrix, PCE
 
+def seq_sum(start: np.ndarray, terms: np.ndarray, axis: int) -> np.ndarray:
+    """``start + terms[0] + terms[1] + …`` along ``axis``, added left to right as KTAB's loops do, so that
+    rounding (and hence exact ties) is KTAB's. NumPy reduces an axis other than the last one slice by slice,
+    in order (the last axis it sums pairwise), so ``axis`` must not be the last."""
+    if axis in (-1, terms.ndim - 1):
+        raise ValueError("seq_sum needs an axis other than the last")
+    return np.concatenate([np.expand_dims(start, axis), terms], axis=axis).sum(axis)
+
+
 def coalition_matrix(u: np.ndarray, w: np.ndarray, rule: str) -> np.ndarray:
     """Model::coalitions: ``c[i, j]`` strength of the coalition for option i over j; ``u`` ``(B, A, M)``.
 
     KTAB fills the lower triangle from v(k, i, j) (i > j) and the upper one from its negative part, which
     only matters for the asymmetric rule.
     """
-    du = u[:, :, :, None] - u[:, :, None, :]
-    v = vote(rule, w[:, :, None, None], du)
-    pos = np.maximum(v, 0.0).sum(1)
+    m = u.shape[-1]
+    v = vote(rule, w[:, :, None, None], u[:, :, :, None] - u[:, :, None, :])
+    pos = np.maximum(v, 0.0)
     if rule == "asym-prospect":
-        neg = np.maximum(-v, 0.0).sum(1)
-        m = u.shape[-1]
         lower = np.tril(np.ones((m, m), dtype=bool), -1)
-        pos = np.where(lower, pos, neg.swapaxes(-1, -2))
-    c = MIN_COALITION + pos
-    idx = np.arange(u.shape[-1])
+        pos = np.where(lower, pos, np.maximum(-v, 0.0).swapaxes(-1, -2))
+    c = seq_sum(np.full((u.shape[0], m, m), MIN_COALITION), pos, axis=1)
+    idx = np.arange(m)
     c[:, idx, idx] = MIN_COALITION
     return c
 
@@ -169,12 +176,16 @@ def pce(pv: np.ndarray, c: np.ndarray, valid: np.ndarray, model: str) -> np.ndar
     one scalarPCE per set). Returns ``(B, K, M)``, zero outside each set.
     """
     vf = valid.astype(float)
-    if model == "conditional":  # Model::condPCE, in logs
-        logp = np.einsum("bkq,bmq->bkm", vf, np.log(pv))
+    if model == "conditional":  # Model::condPCE: Π_j p_ij in KTAB's order, so that exact ties stay ties
+        factors = np.where(valid[:, :, None, :], pv[:, None, :, :], 1.0)  # (B, K, m, j)
+        prod = np.where(valid, np.cumprod(factors, axis=-1)[..., -1], 0.0)
+        total = prod.sum(-1, keepdims=True)
+        if (total > 0).all():
+            return prod / total
+        logp = np.einsum("bkq,bmq->bkm", vf, np.log(pv))  # underflow: the same ratios, in logs
         logp = np.where(valid, logp, -np.inf)
-        logp = logp - logp.max(-1, keepdims=True)
-        p = np.exp(logp)
-        return p / p.sum(-1, keepdims=True)
+        p = np.exp(logp - logp.max(-1, keepdims=True))
+        return np.where(total > 0, prod / np.where(total > 0, total, 1.0), p / p.sum(-1, keepdims=True))
     count = vf.sum(-1, keepdims=True)
     p = vf / count
     if model == "markov-uniform":  # Model::markovUniformPCE

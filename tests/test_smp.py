@@ -1,0 +1,229 @@
+"""KTAB's Spatial Model of Politics: agreement with KTAB's own runs, batched vs per-run reference, invariants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stakes.arrays import ScenarioArrays, compile_scenario
+from stakes.errors import ScenarioError
+from stakes.io import load_scenario
+from stakes.models import get_model
+from stakes.models.smp_core import (
+    BARGAIN_MODELS,
+    BIG_R_ADJUSTS,
+    BIG_R_RANGES,
+    INTERPOLATIONS,
+    PCE_MODELS,
+    THIRD_PARTY_COMMITS,
+    VICTORY_MODELS,
+    VOTING_RULES,
+)
+from stakes.validation.ktab_soe import find_log, parse_ktab_log
+from stakes.validation.ktab_soe import run as run_case
+
+CASE = Path(__file__).parent / "data" / "validation" / "ktab-soe-pol-comp"
+CSV = CASE / "SOE-Pol-Comp.csv"
+LOG = CASE / "20170530_ref-SOE-Pol-Comp.txt"
+
+LOG_PRECISION = 0.05 + 1e-9
+"""The log prints positions with one decimal (``%5.1f``): agreement to half a unit of its last digit."""
+
+KTAB_FINAL_FULL = np.array([
+    (43.18, 43.30), (43.23, 43.27), (38.66, 28.82), (38.57, 28.79), (38.66, 28.82), (38.59, 29.52),
+    (38.72, 28.97), (38.72, 28.97), (38.71, 28.95), (38.82, 30.72), (38.82, 30.77), (38.82, 30.77),
+    (15.00, 60.00),
+])
+"""KTAB's final positions at full precision (its ``VectorPosition`` table, turn 27), from KTAB's ``smpc`` built
+from lsyaseen/KTAB and run as ``smpc --csv SOE-Pol-Comp.csv --logmin --connstr "Driver=QSQLITE;Database=soe"``;
+the same run reproduces the 2017 log's position history line for line. Bargains round to 10⁻⁴ of the scale,
+so positions have two decimals on 0–100."""
+
+
+@pytest.fixture(scope="module")
+def soe() -> ScenarioArrays:
+    return compile_scenario(load_scenario(CSV))
+
+
+@pytest.fixture(scope="module")
+def soe_result(soe: ScenarioArrays):
+    return get_model("smp").run(soe)
+
+
+def random_arrays(rng: np.random.Generator, b: int, n: int, d: int, scale: float = 100.0) -> ScenarioArrays:
+    """KTAB-like random actors (KTAB's SMPActor::randomize: capability 10–200, total salience 0.75–0.99)."""
+    return ScenarioArrays(
+        actor_ids=tuple(f"a{i}" for i in range(n)), issue_ids=tuple(f"i{k}" for k in range(d)),
+        capability=np.repeat(rng.uniform(10, 200, (b, n, 1)), d, axis=2),
+        position=rng.uniform(0, scale, (b, n, d)),
+        salience=rng.dirichlet(np.ones(d), (b, n)) * rng.uniform(0.75, 0.99, (b, n, 1)),
+        mask=np.ones((n, d), dtype=bool), scale_min=np.zeros(d), scale_max=np.full(d, scale),
+        status_quo=np.full(d, np.nan))
+
+
+# ------------------------------------------------------------------ KTAB's SOE-Pol-Comp run
+
+def test_log_parses():
+    log = parse_ktab_log(LOG)
+    assert log.actors[:3] == ("XJ", "LK", "ZG") and len(log.actors) == 13
+    assert log.dimensions == ("Policy Position", "Competitive Position")
+    assert log.positions.shape == (28, 13, 2)
+    assert log.win_probability is not None and log.win_probability.shape == (28, 13)
+    assert find_log(CASE) == (CSV, LOG)
+
+
+def test_every_turn_matches_ktab_log(soe_result):
+    """All 28 states (27 turns, the same stopping turn) agree with the log to its printed precision."""
+    log = parse_ktab_log(LOG)
+    assert soe_result.positions.shape == (1, 28, 13, 2)
+    assert soe_result.rounds[0].tolist() == [27, 27]
+    assert np.abs(soe_result.positions[0] - log.positions).max() <= LOG_PRECISION
+
+
+def test_final_positions_match_ktab_exactly(soe_result):
+    assert np.abs(soe_result.positions[0, -1] - KTAB_FINAL_FULL).max() < 1e-9
+
+
+def test_forecast_is_weighted_mean_of_final_positions(soe, soe_result):
+    w = soe.weights()[0]
+    expected = (w * soe_result.positions[0, -1]).sum(0) / w.sum(0)
+    assert np.allclose(soe_result.forecast[0], expected)
+    assert np.allclose(soe_result.forecasts[0, -1], expected)
+    assert soe_result.forecasts.shape == (1, 28, 2)
+
+
+def test_validation_rows(soe):
+    rows = run_case(CASE)
+    actor_rows = [r for r in rows if r.actor is not None]
+    assert len(actor_rows) == 13 * 2 and all(r.model == "smp" and r.kind == "replication" for r in actor_rows)
+    assert max(abs(r.error) for r in actor_rows) <= LOG_PRECISION
+    issue_rows = [r for r in rows if r.actor is None]
+    models = {r.model for r in issue_rows}
+    assert {"smp", "weighted-mean"} <= models
+    assert len(issue_rows) == 2 * len(models)
+    smp_rows = [r for r in issue_rows if r.model == "smp"]
+    assert max(abs(r.error) for r in smp_rows) <= LOG_PRECISION
+
+
+def test_reference_implementation_reproduces_ktab(soe):
+    spec = get_model("smp")
+    ref = spec.reference(soe)
+    assert np.abs(ref.positions[0, -1] - KTAB_FINAL_FULL).max() < 1e-9
+
+
+def test_log_errors(tmp_path):
+    bad = tmp_path / "x_ref-bad.txt"
+    bad.write_text("no history here\n")
+    with pytest.raises(ScenarioError, match="History of actor positions"):
+        parse_ktab_log(bad)
+
+
+# ------------------------------------------------------------------ batched vs the per-run reference
+
+OPTION_SETS = [
+    {},
+    {"victory_model": "square", "voting_rule": "prop-cubic", "third_party_commit": "full"},
+    {"pce_model": "markov-uniform", "big_r_range": "max", "big_r_adjust": "half", "interpolation": "S1P1"},
+    {"pce_model": "markov-incentive", "voting_rule": "asym-prospect", "bargain_model": "init-rcvr"},
+    {"victory_model": "binary", "big_r_range": "min", "third_party_commit": "none",
+     "interpolation": "S2PMax", "bargain_model": "pw-compromise", "big_r_adjust": "full"},
+    {"voting_rule": "binary", "victory_model": "octic", "big_r_adjust": "none"},
+    {"voting_rule": "cubic", "victory_model": "quartic", "big_r_adjust": "two-thirds"},
+    {"voting_rule": "prop-bin", "max_turns": 3},
+]
+
+
+@pytest.mark.parametrize("params", OPTION_SETS)
+def test_batched_matches_reference(params):
+    spec = get_model("smp")
+    rng = np.random.default_rng(len(str(params)))
+    for n, d in ((3, 1), (5, 2), (6, 3)):
+        arrays = random_arrays(rng, 3, n, d)
+        fast = spec.run(arrays, **spec.resolve(params))
+        slow = spec.reference(arrays, **spec.resolve(params))
+        assert fast.positions.shape == slow.positions.shape
+        assert np.abs(fast.positions - slow.positions).max() < 1e-9
+        assert (fast.rounds == slow.rounds).all()
+
+
+def test_batch_runs_are_independent():
+    """A batch gives each run what it gets alone (runs stop at different turns; finished runs stay put)."""
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(7), 5, 7, 2)
+    batch = spec.run(arrays)
+    for b in range(5):
+        alone = spec.run(arrays.take(b))
+        t = alone.positions.shape[1]
+        assert np.allclose(batch.positions[b, :t], alone.positions[0], atol=1e-12)
+        assert np.allclose(batch.positions[b, t:], alone.positions[0, -1], atol=1e-12)
+        assert batch.rounds[b, 0] == alone.rounds[0, 0]
+
+
+# ------------------------------------------------------------------ invariants
+
+def test_actor_permutation():
+    spec = get_model("smp")
+    rng = np.random.default_rng(3)
+    arrays = random_arrays(rng, 4, 8, 2)
+    perm = rng.permutation(8)
+    permuted = ScenarioArrays(
+        actor_ids=tuple(arrays.actor_ids[i] for i in perm), issue_ids=arrays.issue_ids,
+        capability=arrays.capability[:, perm], position=arrays.position[:, perm],
+        salience=arrays.salience[:, perm], mask=arrays.mask[perm], scale_min=arrays.scale_min,
+        scale_max=arrays.scale_max, status_quo=arrays.status_quo)
+    a, b = spec.run(arrays), spec.run(permuted)
+    assert np.allclose(a.positions[:, :, perm], b.positions, atol=1e-9)
+    assert np.allclose(a.forecast, b.forecast)
+
+
+def test_capability_scaling():
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(4), 4, 7, 2)
+    scaled = ScenarioArrays(**{**arrays.__dict__, "capability": arrays.capability * 7.5})
+    a, b = spec.run(arrays), spec.run(scaled)
+    assert np.allclose(a.positions, b.positions, atol=1e-6)
+
+
+def test_issue_scale_is_irrelevant():
+    """Each issue is rescaled to [0, 1]: the same scenario on −5…5 and on 0…100 moves identically."""
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(5), 2, 6, 2)
+    shifted = ScenarioArrays(**{**arrays.__dict__, "position": arrays.position / 10 - 5,
+                                "scale_min": np.full(2, -5.0), "scale_max": np.full(2, 5.0)})
+    a, b = spec.run(arrays), spec.run(shifted)
+    assert np.allclose(a.positions / 10 - 5, b.positions, atol=1e-9)
+
+
+def test_missing_stance_and_zero_capability_run():
+    """Situations KTAB refuses (an actor without salience or capability) run and leave that actor inert."""
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(6), 1, 5, 2)
+    mask = arrays.mask.copy()
+    mask[0, :] = False
+    sal = arrays.salience.copy()
+    sal[:, 0] = 0.0
+    cap = arrays.capability.copy()
+    cap[:, 1] = 0.0
+    odd = ScenarioArrays(**{**arrays.__dict__, "mask": mask, "salience": sal, "capability": cap})
+    res = spec.run(odd)
+    assert np.isfinite(res.positions).all() and np.isfinite(res.forecast).all()
+
+
+def test_stochastic_is_seeded():
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(8), 3, 6, 2)
+    one = spec.run(arrays, **spec.resolve({"state_transition": "stochastic", "seed": 11}))
+    two = spec.run(arrays, **spec.resolve({"state_transition": "stochastic", "seed": 11}))
+    assert np.array_equal(one.positions, two.positions)
+
+
+def test_all_options_are_declared():
+    spec = get_model("smp")
+    choices = {p.name: p.choices for p in spec.parameters}
+    assert choices["victory_model"] == VICTORY_MODELS and choices["voting_rule"] == VOTING_RULES
+    assert choices["pce_model"] == PCE_MODELS and choices["big_r_range"] == BIG_R_RANGES
+    assert choices["big_r_adjust"] == BIG_R_ADJUSTS and choices["third_party_commit"] == THIRD_PARTY_COMMITS
+    assert choices["interpolation"] == INTERPOLATIONS and choices["bargain_model"] == BARGAIN_MODELS
+    assert spec.dynamic and spec.reference is not None
