@@ -201,3 +201,20 @@ def test_threads_give_the_same_result():
     arr = random_arrays(np.random.default_rng(4), 20, 6, 2)
     a, b = bdm(arr, chunk_rows=8), bdm(arr, chunk_rows=8, threads=2)
     np.testing.assert_array_equal(a.positions, b.positions)
+
+
+@pytest.mark.parametrize("params", [{"rounds": -1}, {"rounds": 2.5}, {"Q": 1.5}, {"T": "x"}, {"tolerance": -1},
+                                    {"report": "last"}, {"probability": "x"}])
+def test_bad_parameters_are_clear_errors(emissions, params):
+    from stakes.errors import OptionError
+
+    with pytest.raises(OptionError, match="bdm"):
+        run_model("bdm", emissions, params)
+
+
+def test_positions_beyond_the_scale_stay_finite():
+    arr = random_arrays(np.random.default_rng(9), 2, 6, 1, full=True)
+    wide = replace(arr, position=arr.position * 3 - arr.scale_min)
+    fast, slow = bdm(wide), bdm_reference(wide)
+    assert np.isfinite(fast.positions).all()
+    np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-9)

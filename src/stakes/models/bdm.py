@@ -39,7 +39,7 @@ import numpy as np
 
 from ..arrays import ScenarioArrays
 from .base import ModelResult, ModelSpec, Parameter, register
-from .bdm_reference import bdm_reference
+from .bdm_reference import bdm_reference, check_params
 
 CHUNK_ROWS = 64
 """Runs × issues computed together: small chunks keep the (rows, n, n) temporaries in cache (fastest at ~64
@@ -119,18 +119,23 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     mu = _median(xs, ws, mid)
     pair = part[:, :, None] & part[:, None, :]
     sup = np.where(pair, _support(x, w, span), 0.0)
-    d = np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None]
-    # Scholz's program: all ordered pairs' |votes|; eq 31 as printed: the pair's own
-    den = 2 * sup.sum((1, 2))[:, None, None] if probability == "scholz" else sup + sup.transpose(0, 2, 1)
+    d = np.minimum(np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None], 1.0)  # beyond the scale = 1
+    # Scholz's program: all ordered pairs' |votes|; eq 31 as printed: the pair's own. (support is 0 when
+    # x_i = x_j, so P is too.)
     with np.errstate(invalid="ignore", divide="ignore"):
-        prob = np.where((den > 0) & (d > 0), sup / den, 0.0)
-    e = np.abs(x - mu[:, None]) / span[:, None]
+        if probability == "scholz":
+            den = 2 * sup.sum((1, 2))
+            prob = sup * np.where(den > 0, 1 / den, 0.0)[:, None, None]
+        else:
+            den = sup + sup.transpose(0, 2, 1)
+            prob = np.where(den > 0, sup / den, 0.0)
+    e = np.minimum(np.abs(x - mu[:, None]) / span[:, None], 1.0)
     e_row, e_col = e[:, :, None], e[:, None, :]
     s_row, s_col = s[:, :, None], s[:, None, :]
     # risk from security at r = 1, where U_s = 2d, U_f = −2d, U_sq = 0, U_b = e + d, U_w = −(e + d)
     extra1 = None if q == 1.0 else (e_row + d) * ((e_row < d) * 2.0 - 1 if t_fixed is None else 2 * t_fixed - 1)
     e1 = _eu(2 * d, 4 * d, 0.0, prob, s_col, q, extra1)  # e1[c, t]: c challenges t
-    e1 = np.where(pair & ~np.eye(n, dtype=bool), e1, 0.0)
+    e1 *= pair & ~np.eye(n, dtype=bool)
     sec = e1.sum(1)
     hi = np.where(part, sec, -np.inf).max(1, keepdims=True)
     lo = np.where(part, sec, np.inf).min(1, keepdims=True)
@@ -206,7 +211,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     ``threads`` > 1 runs chunks on a thread pool (numpy releases the GIL); results do not depend on it.
     """
     bsz, n, d = arrays.position.shape
-    rounds = int(rounds)
+    rounds = check_params(rounds, Q, T, tolerance)
 
     def fold(a: np.ndarray) -> np.ndarray:  # (B, n, d) -> (B·d, n)
         return np.ascontiguousarray(np.moveaxis(a, 2, 1).reshape(bsz * d, n), dtype=float)

@@ -13,7 +13,28 @@ from typing import Any
 import numpy as np
 
 from ..arrays import ScenarioArrays
+from ..errors import OptionError
 from .base import ModelResult
+
+
+def check_params(rounds: Any, q: Any, t: Any, tolerance: Any) -> int:
+    """Validate the numeric parameters (both engines); returns ``rounds`` as an int."""
+    def number(name: str, value: Any, lo: float, hi: float) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if isinstance(value, bool) or not lo <= v <= hi:
+            raise OptionError(f"model 'bdm' parameter '{name}' must be a number in [{lo}, {hi}], got {value!r}")
+        return v
+
+    if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or not 0 <= rounds <= 10_000:
+        raise OptionError(f"model 'bdm' parameter 'rounds' must be a whole number from 0 to 10000, got {rounds!r}")
+    number("Q", q, 0.0, 1.0)
+    if t is not None:
+        number("T", t, 0.0, 1.0)
+    number("tolerance", tolerance, 0.0, 1.0)
+    return int(rounds)
 
 
 def _median(x: list[float], w: list[float]) -> float:
@@ -36,8 +57,8 @@ def _support(x: list[float], w: list[float], i: int, j: int) -> float:
 def _eu(c: int, t: int, rho: float, x: list[float], s: list[float], prob: float, mu: float, span: float,
         q: float, t_param: float | None) -> float:
     """E(U_ct): actor c challenging actor t, utilities taken with exponent ``rho`` (Scholz eqs 15–16, 22–25)."""
-    d = abs(x[c] - x[t]) / span
-    e = abs(x[c] - mu) / span
+    d = min(abs(x[c] - x[t]) / span, 1.0)  # a distance beyond the scale counts as the whole scale
+    e = min(abs(x[c] - mu) / span, 1.0)
     u_s = 2 - 4 * (0.5 - 0.5 * d) ** rho
     u_f = 2 - 4 * (0.5 + 0.5 * d) ** rho
     u_b = 2 - 4 * (0.5 - 0.25 * (e + d)) ** rho
@@ -103,6 +124,7 @@ def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: fl
                   tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
                   perception: str = "receiver") -> ModelResult:
     """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly)."""
+    rounds = check_params(rounds, Q, T, tolerance)
     p = {"Q": Q, "T": T, "probability": probability, "perception": perception}
     bsz, n, d = arrays.position.shape
     positions = np.repeat(arrays.position[:, None], rounds + 1, axis=1).astype(float)
