@@ -1,0 +1,146 @@
+"""The HTML report: self-contained, escaped, every section drawn from what was computed."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from stakes.alignment import align_variants
+from stakes.forecast import forecast
+from stakes.io.yaml_io import scenario_from_dict
+from stakes.report import build_report, write_report
+from stakes.sensitivity import sensitivity
+from stakes.simulate import simulate
+from stakes.store import RunStore, record_forecast, record_result
+
+from .conftest import small_scenario_dict
+
+EVIL = "<script>alert('x')</script>"
+
+
+class Tags(HTMLParser):
+    """Collects start tags with their attributes (to find external references and scripts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def rich_dict() -> dict:
+    d = small_scenario_dict()
+    d["uncertainty"] = {"default": {"position": 5, "salience": 10, "capability": 0.2}}
+    d["sources"] = [{"id": "seed", "title": "An op-ed", "url": "https://example.org/op-ed", "publisher": "Paper"},
+                    {"id": "bad", "title": "Odd link", "url": "javascript:alert(1)"}]
+    d["actors"][0]["source"] = "seed"
+    d["stances"][0]["rationale"] = "Kyiv's stated aim"
+    d["theses"].append({"id": "t-side", "kind": "side", "claim": "Hungary sides with Russia", "actors": ["hu"],
+                        "with_actor": "ru", "source": "seed"})
+    return d
+
+
+@pytest.fixture
+def rich():
+    return scenario_from_dict(rich_dict())
+
+
+def _self_contained(html: str) -> None:
+    for tag, attrs in tags_of(html):
+        assert tag not in ("script", "link", "iframe", "img", "object", "embed"), tag
+        for name in ("src", "data"):
+            assert name not in attrs, (tag, attrs)
+        if tag != "a":
+            assert not str(attrs.get("href") or "").startswith(("http", "//")), (tag, attrs)
+    assert "@import" not in html and "url(http" not in html
+
+
+def test_forecast_only_report_says_what_was_not_computed(rich):
+    result = forecast(rich, models=["weighted-mean", "bdm"])
+    html = build_report(rich, forecast_result=result)
+    _self_contained(html)
+    for section in ("scenario", "forecast", "rounds", "montecarlo", "sensitivity", "alignment", "theses",
+                    "sources"):
+        assert f'<section id="{section}">' in html
+    assert "Monte Carlo simulation not computed" in html
+    assert "Sensitivity analysis not computed" in html
+    assert "Alignment not computed" in html
+    assert html.count("<svg") == len(rich.issues) * 2  # a forecast plot and a bdm rounds plot per issue
+    for issue in rich.issues:  # anchor labels are shown
+        for anchor in issue.anchors:
+            assert anchor.label.replace("'", "&#39;") in html
+    # every forecast value appears in the tables, rounded as displayed
+    for value in result.frame().value:
+        assert f">{value:.1f}<" in html
+
+
+def test_every_section_rendered_when_everything_is_given(rich):
+    fc = forecast(rich, models=["weighted-mean"])
+    sim = simulate(rich, runs=200, models=["weighted-mean"])
+    sens = [sensitivity(rich, model="weighted-mean", samples=32)]
+    al = align_variants(rich)
+    html = build_report(rich, forecast_result=fc, simulation=sim, sensitivity=sens, alignment=al)
+    _self_contained(html)
+    assert "not computed" not in html.split('<section id="theses">')[0]
+    probs = sim.thesis_table().set_index("thesis").probability
+    assert f">{100 * probs['t-below']:.0f} %<" in html
+    side = al[0].sides
+    expected = "holds" if side["hu"] == side["ru"] else "fails"
+    row = re.search(r"<code>t-side</code>.*?</tr>", html, re.S).group(0)
+    assert f'<span class="{expected}">{expected}</span>' in row
+    assert "200 perturbed runs" in html
+
+
+def test_names_with_html_are_escaped_everywhere(small_dict):
+    d = small_dict
+    d["title"] = f"Title {EVIL}"
+    d["actors"][0]["name"] = f"Kyiv {EVIL}"
+    d["issues"][0]["name"] = f"Land {EVIL}"
+    d["issues"][0]["anchors"][0]["label"] = f"borders {EVIL}"
+    d["theses"][0]["claim"] = f"claim {EVIL}"
+    d["variants"][0]["name"] = f"variant {EVIL}"
+    d["sources"] = [{"id": "s1", "title": f"source {EVIL}", "url": "javascript:alert(1)"}]
+    sc = scenario_from_dict(d)
+    html = build_report(sc, forecast_result=forecast(sc, models=["weighted-mean", "bdm"]))
+    assert "<script" not in html.lower()
+    assert 'href="javascript' not in html
+    escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+    svg_escaped = "&lt;script&gt;alert('x')&lt;/script&gt;"  # inside the SVG: matplotlib's XML escaping
+    assert html.count(escaped) >= 6
+    assert svg_escaped in html
+    assert not any(tag == "script" for tag, _ in tags_of(html))
+
+
+def test_a_stored_run_reports_like_the_live_result(rich, tmp_path):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    fc = forecast(rich, models=["weighted-mean", "bdm"])
+    sim = simulate(rich, runs=100, models=["weighted-mean"])
+    fc_id = record_forecast(fc, url)
+    sim_id = record_result("simulation", rich, sim, url)
+    with RunStore(url) as store:
+        stored = build_report(store.get(fc_id).scenario(), forecast_result=store.tables(fc_id),
+                              simulation=store.tables(sim_id))
+    live = build_report(rich, forecast_result=fc, simulation=sim)
+
+    def strip(html: str) -> str:
+        return re.sub(r"Generated by stakes .*? on [^.]*\.", "", html)
+
+    assert strip(stored) == strip(live)
+
+
+def test_write_report_keeps_the_forecast_cli_signature(small, tmp_path):
+    out = tmp_path / "r.html"
+    result = forecast(small, models=["weighted-mean"])
+    assert write_report(small, out, forecast_result=result) == out
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert not list(tmp_path.glob(".*tmp"))  # written through a temporary file, nothing left over
