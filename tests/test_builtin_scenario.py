@@ -188,3 +188,49 @@ def _normalise(text: str) -> str:
     for a, b in (("\u201c", '"'), ("\u201d", '"'), ("\u2019", "'"), ("\u2018", "'")):
         text = text.replace(a, b)
     return " ".join(text.split())
+
+
+DOC = "docs/scenario-ukraine-2024-07.md"
+
+
+def _doc_text() -> str:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / DOC
+    if not path.is_file():
+        pytest.skip(f"{DOC} is not in this checkout")
+    return path.read_text(encoding="utf-8")
+
+
+def test_rationale_doc_covers_every_id(scenario: Scenario) -> None:
+    doc = _doc_text()
+    ids = scenario.actor_ids + scenario.issue_ids + [v.id for v in scenario.variants]
+    ids += [t.id for t in scenario.theses] + [s.id for s in scenario.sources]
+    missing = [i for i in ids if f"`{i}`" not in doc]
+    assert not missing, f"{DOC} does not mention: {missing}"
+
+
+def test_rationale_doc_tables_match_the_yaml(scenario: Scenario) -> None:
+    """The per-actor tables of the document (capability, position, salience) equal the YAML's numbers."""
+    import re
+
+    doc = _doc_text()
+    sections = re.split(r"^### 5\.\d+ ", doc, flags=re.M)[1:]
+    seen = set()
+    rows = 0
+    for section in sections:
+        head = re.match(r".*\(`([^`]+)`\)\s*$", section.splitlines()[0])
+        assert head, section.splitlines()[0]
+        actor = scenario.actor(head.group(1))
+        seen.add(actor.id)
+        cap = re.search(r"\*\*Capability ([\d.]+)\*\*", section)
+        assert cap and float(cap.group(1)) == actor.capability, actor.id
+        for issue, pos, sal in re.findall(r"^\| `([\w-]+)` \| ([\d.]+|—) \| ([\d.]+|—) \|", section, flags=re.M):
+            rows += 1
+            stance = scenario.stance(actor.id, issue)
+            if pos == "—":
+                assert stance is None, (actor.id, issue)
+            else:
+                assert stance is not None and (stance.position, stance.salience) == (float(pos), float(sal))
+    assert seen == set(scenario.actor_ids)
+    assert rows == len(scenario.actors) * len(scenario.issues)
