@@ -83,3 +83,27 @@ def test_models_lists_every_model():
     assert proc.returncode == 0
     for model in ("mean", "weighted-mean", "weighted-median", "nash"):
         assert model in proc.stdout
+
+
+def test_forecast_builtin_end_to_end():
+    """The README's main job: the built-in scenario, every variant, every thesis judged."""
+    from stakes import builtin_scenario
+
+    sc = builtin_scenario()
+    proc = run_cli("forecast", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["scenario"]["id"] == sc.id
+    expected_variants = {"baseline", *(v.id for v in sc.variants)}
+    assert {f["variant"] for f in data["forecasts"]} == expected_variants
+    assert {f["model"] for f in data["forecasts"]} == set(sc.default_models)
+    for f in data["forecasts"]:
+        issue = sc.issue(f["issue"])
+        assert issue.scale_min <= f["value"] <= issue.scale_max
+        if f["model"] == "bdm":  # a model that runs in rounds reports the forecast of each round
+            assert len(f["rounds"]) >= 2
+        else:
+            assert f["rounds"] is None
+    bargaining = [t for t in sc.theses if t.kind != "side"]
+    assert {t["id"] for t in data["theses"]} == {t.id for t in bargaining}
+    assert all(t["holds"] in (True, False, None) for t in data["theses"])
