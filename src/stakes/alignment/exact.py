@@ -167,10 +167,11 @@ def _with_basins(w: np.ndarray, tol: float) -> ExactResult:
     stuck = best >= e - tol
     itype = np.int32 if size < 2**31 else np.int64
     masks = np.concatenate([[size - 1], 1 << np.arange(n - 1)]).astype(itype)
+    step = masks[who]
+    step[stuck] = 0
     nxt = np.arange(size, dtype=itype)
-    moving = ~stuck
-    nxt[moving] ^= masks[who[moving]]
-    del best, who, moving
+    nxt ^= step
+    del best, who, step
     while True:  # pointer jumping: every configuration ends at the minimum its descent reaches
         nn = nxt[nxt]
         if np.array_equal(nn, nxt):

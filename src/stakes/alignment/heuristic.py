@@ -78,11 +78,10 @@ def heuristic_landscape(w: np.ndarray, *, restarts: int = DEFAULT_RESTARTS, seed
     (default: as many as ``restarts``). ``sweeps`` per annealing run default to ``max(30, 2·√n·10)``."""
     w = np.asarray(w, dtype=float)
     n = w.shape[0]
-    if restarts < 0 or (descents is not None and descents < 0) or restarts + (descents or 0) + (
-            restarts if descents is None else 0) == 0:
+    nd = restarts if descents is None else descents
+    if restarts < 0 or nd < 0 or restarts + nd == 0:
         raise OptionError(f"the heuristic needs at least one restart, got restarts={restarts}, "
                           f"descents={descents}")
-    nd = restarts if descents is None else descents
     nsweeps = sweeps if sweeps is not None else int(max(30, 20 * np.sqrt(n)))
     if nsweeps < 1:
         raise OptionError(f"sweeps must be ≥ 1, got {nsweeps}")
@@ -103,7 +102,8 @@ def heuristic_landscape(w: np.ndarray, *, restarts: int = DEFAULT_RESTARTS, seed
         _descend(sg, h, w, t)
         sides = canonical((sg < 0).astype(np.int8))
         en = 0.5 * (w.sum() - np.einsum("ri,ri->r", sg, h))
-        assert (flip_gains(sides, w) >= -t).all(), "heuristic ended off a local minimum"
+        if not (flip_gains(sides, w) >= -t).all():  # cannot happen after a full descent; guard drift
+            raise RuntimeError("the heuristic ended off a local minimum")
         for r in range(sides.shape[0]):
             key = sides[r].tobytes()
             entry = found.setdefault(key, [sides[r], float(en[r]), 0])

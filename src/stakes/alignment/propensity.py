@@ -148,6 +148,8 @@ def landscape_from_scenario(scenario: Scenario, baseline: Scenario | None = None
                             extra: Pairs | None = None) -> Landscape:
     """Sizes and propensities of ``scenario`` (already a variant, if any; ``baseline`` for size scaling)."""
     ids = tuple(scenario.actor_ids)
+    if not ids:
+        raise ScenarioError("no actors left to align", field="actors")
     p = propensity_matrix(scenario, mode, extra)
     if len(ids) > 1 and not np.any(p):
         raise ScenarioError("every propensity is zero, so every configuration has the same energy: give "
