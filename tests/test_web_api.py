@@ -244,6 +244,10 @@ def test_downloads_and_side_by_side(client):
         assert (row["a"], row["b"], row["difference"]) == pytest.approx((a, b, b - a))
     r = client.get("/api/compare", params={"a": run_id, "b": run_id, "variant_b": "nope"})
     assert r.status_code == 422 and "no variant 'nope'" in r.json()["detail"]
+    reopened = client.post(f"/api/runs/{run_id}/scenario")
+    assert reopened.status_code == 201 and reopened.json()["id"] != sid
+    assert loads_yaml(client.get(f"/api/scenarios/{reopened.json()['id']}/scenario.yaml").text) == \
+        loads_yaml(SMALL_YAML)
 
 
 def test_simulation_job_is_reproducible(client):

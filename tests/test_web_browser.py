@@ -114,6 +114,12 @@ def test_upload_edit_run_and_download(page, server, tmp_path: Path):
     with page.expect_download() as info:
         page.click("#dl-csv")
     assert Path(info.value.path()).read_text().startswith("variant,")
+    # the two runs side by side: the newest (A) against the one before the edit (B)
+    page.goto(server + "/compare")
+    page.click("#compare-form button[type=submit]")
+    row = page.locator("#compare-table tr", has_text="border").filter(has_text="weighted-mean")
+    playwright_api.expect(row).to_contain_text(second)
+    playwright_api.expect(row).to_contain_text(first)
 
 
 def test_a_stale_edit_is_refused_on_the_page(page, server, tmp_path: Path):

@@ -14,7 +14,7 @@ from ..errors import OptionError, StakesError
 from ..models import get_model, list_models
 from ..variants import BASELINE
 from .api import ERRORS, Sid, file_response
-from .context import CompareOut, JobOut, RunOut, RunRequest, RunSummary, WebContext, get_ctx
+from .context import CompareOut, JobOut, RunOut, RunRequest, RunSummary, ScenarioOut, WebContext, get_ctx
 from .jobs import JOB_ID
 from .limits import check_work
 from .runs import RUN_ID, RunRecord
@@ -118,7 +118,18 @@ def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
         "issues": [{"id": i.id, "name": i.name, "scale_min": i.scale_min, "scale_max": i.scale_max,
                     "anchors": [{"value": a.value, "label": a.label} for a in i.anchors]} for i in sc.issues],
         "actors": [{"id": a.id, "name": a.name} for a in sc.actors],
+        "stances": [{"actor": st.actor, "issue": st.issue, "position": st.position, "salience": st.salience}
+                    for st in sc.stances],
     }
+
+
+@router.post("/runs/{run_id}/scenario", response_model=ScenarioOut, status_code=201,
+             summary="Open the scenario a run was made with in the workspace, for editing")
+def open_run_scenario(run_id: RunId, ctx: Ctx, response: Response) -> dict[str, Any]:
+    from .api import scenario_out
+
+    rec = get_record(ctx, run_id)
+    return scenario_out(ctx.workspace.add(rec.scenario, origin=f"run {rec.id}"), response)
 
 
 @router.get("/runs/{run_id}/results.csv", responses=file_response("text/csv"), summary="Results as CSV")

@@ -54,7 +54,7 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
         from .store_bridge import open_store
 
         store, store_error = open_store(db_url)
-    ctx = WebContext(limits=limits, workspace=Workspace(limits), jobs=None, runs=RunRegistry(),  # type: ignore[arg-type]
+    ctx = WebContext(limits=limits, workspace=Workspace(limits), jobs=None, runs=RunRegistry(limits.max_runs_kept),  # type: ignore[arg-type]
                      store=store, store_error=store_error, token=token)
     ctx.jobs = JobManager(limits, on_done=lambda job: _record(ctx, job), start_method=start_method)
 

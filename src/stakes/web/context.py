@@ -141,6 +141,8 @@ class RunOut(RunSummary):
     verdicts: list[dict[str, Any]]
     issues: list[dict[str, Any]]
     actors: list[dict[str, Any]]
+    stances: list[dict[str, Any]]
+    """The baseline's positions and saliences (for the charts)."""
 
 
 class ModelOut(BaseModel):

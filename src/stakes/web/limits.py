@@ -31,6 +31,8 @@ class Limits:
     """Scenarios held in the workspace."""
     max_jobs_kept: int = 200
     """Finished jobs remembered (the oldest are forgotten first)."""
+    max_runs_kept: int = 200
+    """Runs held in memory (the oldest are dropped first; those in the run store can be read back)."""
 
 
 class LimitError(Exception):

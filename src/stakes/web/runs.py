@@ -84,13 +84,17 @@ def new_record(kind: str, result: Any, scenario: Scenario, models: list[str], va
 class RunRegistry:
     """Thread-safe map run id -> :class:`RunRecord`, newest last."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 200) -> None:
         self._runs: dict[str, RunRecord] = {}
         self._lock = threading.Lock()
+        self._keep = keep
 
     def add(self, record: RunRecord) -> None:
+        """Keep ``record``; past ``keep`` runs the oldest are dropped (stored ones stay in the store)."""
         with self._lock:
             self._runs[record.id] = record
+            while len(self._runs) > self._keep:
+                del self._runs[next(iter(self._runs))]
 
     def get(self, run_id: str) -> RunRecord | None:
         with self._lock:

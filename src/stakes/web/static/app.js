@@ -150,7 +150,15 @@
       if (run.verdicts.length) parts.push(verdictTable(run));
     } else {
       parts.push(genericTable(run.results));
+      for (const issue of run.issues) parts.push(intervalChart(run, issue));
+      if (run.verdicts.length) parts.push(el("h3", {}, "Theses: probability they hold"), genericTable(run.verdicts));
     }
+    const open = el("button", { type: "button", id: "open-scenario" }, "Open this run's scenario for editing");
+    open.addEventListener("click", async () => {
+      try { const e = await api("POST", "/api/runs/" + run.id + "/scenario"); location.href = "/s/" + e.id; }
+      catch (err) { status(err.message, "error"); }
+    });
+    parts.push(el("p")); parts[parts.length - 1].append(open);
     host.replaceChildren(...parts);
   }
 
@@ -178,25 +186,59 @@
 
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 
+  function scaleAxis(s, issue, x, W, R, L, title) {
+    s.append(svg("text", { x: 6, y: 13, class: "ct" }, title));
+    s.append(svg("line", { x1: L, x2: W - R, y1: 36, y2: 36, class: "axis" }));
+    s.append(svg("text", { x: L, y: 30, class: "tick" }, issue.scale_min),
+      svg("text", { x: W - R, y: 30, class: "tick", "text-anchor": "end" }, issue.scale_max));
+    for (const an of issue.anchors) {
+      const tick = svg("line", { x1: x(an.value), x2: x(an.value), y1: 32, y2: 40, class: "axis" });
+      tick.append(svg("title", {}, `${an.value} = ${an.label}`));
+      s.append(tick);
+    }
+  }
+
   function issueChart(run, issue) {
-    const W = 760, H = 60 + 18 * run.models.length * run.variants.length, L = 20, R = 20;
+    const W = 760, H = 90 + 18 * run.models.length * run.variants.length, L = 250, R = 20;
     const x = (v) => L + (W - L - R) * (v - issue.scale_min) / (issue.scale_max - issue.scale_min);
     const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
     s.append(svg("title", {}, "Forecasts on " + issue.name));
-    s.append(svg("text", { x: L, y: 14, class: "ct" }, issue.name));
-    s.append(svg("line", { x1: L, x2: W - R, y1: 30, y2: 30, class: "axis" }));
-    s.append(svg("text", { x: L, y: 44, class: "tick" }, issue.scale_min), svg("text", { x: W - R, y: 44, class: "tick", "text-anchor": "end" }, issue.scale_max));
-    for (const an of issue.anchors) s.append(svg("line", { x1: x(an.value), x2: x(an.value), y1: 26, y2: 34, class: "axis" }));
-    let y = 58, k = 0;
+    scaleAxis(s, issue, x, W, R, L, issue.name + " — actors (size = salience) and forecasts");
+    const stances = (run.stances || []).filter((st) => st.issue === issue.id).sort((p, q) => p.position - q.position);
+    stances.forEach((st, i) => {
+      const mark = svg("circle", { cx: x(st.position), cy: 36, r: 3 + 4 * st.salience / 100, class: "actor" });
+      mark.append(svg("title", {}, `${st.actor}: position ${st.position}, salience ${st.salience}`));
+      s.append(mark, svg("text", { x: x(st.position), y: i % 2 ? 64 : 53, class: "albl", "text-anchor": "middle" }, st.actor));
+    });
+    let y = 88, k = 0;
     for (const v of run.variants) for (const m of run.models) {
       const row = run.results.find((r) => r.issue === issue.id && r.model === m && r.variant === v);
       const c = COLORS[k++ % COLORS.length];
       if (row && row.value !== null) {
+        s.append(svg("line", { x1: L, x2: W - R, y1: y - 4, y2: y - 4, class: "guide" }));
         s.append(svg("circle", { cx: x(row.value), cy: y - 4, r: 5, fill: c }));
-        s.append(svg("text", { x: Math.min(x(row.value) + 9, W - 200), y: y, class: "lbl" }, `${v} · ${m}: ${fmt(row.value)}`));
+        s.append(svg("text", { x: 6, y, class: "lbl", fill: c }, `${v} · ${m}: ${fmt(row.value)}`));
       }
       y += 18;
     }
+    const fig = el("figure", { class: "chart" });
+    fig.append(s);
+    return fig;
+  }
+
+  function intervalChart(run, issue) {
+    // Monte Carlo: the 5–95 % range of the forecast (line) and its mean (dot), per variant × model
+    const rows = run.results.filter((r) => r.issue === issue.id);
+    const W = 760, H = 64 + 18 * rows.length, L = 250, R = 20;
+    const x = (v) => L + (W - L - R) * (v - issue.scale_min) / (issue.scale_max - issue.scale_min);
+    const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
+    scaleAxis(s, issue, x, W, R, L, issue.name + ": 5–95 % range and mean");
+    rows.forEach((r, k) => {
+      const y = 62 + 18 * k, c = COLORS[k % COLORS.length];
+      s.append(svg("line", { x1: x(r.q05), x2: x(r.q95), y1: y - 4, y2: y - 4, stroke: c, "stroke-width": 3 }));
+      s.append(svg("circle", { cx: x(r.mean), cy: y - 4, r: 4, fill: c }));
+      s.append(svg("text", { x: 6, y, class: "lbl", fill: c }, `${r.variant} · ${r.model}: ${fmt(r.mean)} [${fmt(r.q05)}, ${fmt(r.q95)}]`));
+    });
     const fig = el("figure", { class: "chart" });
     fig.append(s);
     return fig;
@@ -217,6 +259,9 @@
       const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
       s.append(svg("text", { x: L, y: 14, class: "ct" }, `${issue.name}: positions by round (${first.model}, ${first.variant})`));
       s.append(svg("line", { x1: L, x2: L, y1: TOP, y2: H - B, class: "axis" }), svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
+      s.append(svg("text", { x: L - 4, y: y(issue.scale_max) + 4, class: "tick", "text-anchor": "end" }, issue.scale_max),
+        svg("text", { x: L - 4, y: y(issue.scale_min) + 4, class: "tick", "text-anchor": "end" }, issue.scale_min),
+        svg("text", { x: W - R, y: H - 6, class: "tick", "text-anchor": "end" }, "round " + T));
       const actors = [...new Set(rows.map((r) => r.actor))];
       actors.forEach((a, i) => {
         const pts = rows.filter((r) => r.actor === a).sort((p, q) => p.round - q.round);
@@ -259,7 +304,8 @@
     const tb = el("tbody");
     rows.slice(0, 500).forEach((r) => {
       const tr = el("tr");
-      cols.forEach((c) => tr.append(el("td", {}, typeof r[c] === "number" ? Number(r[c]).toFixed(3) : r[c])));
+      cols.forEach((c) => tr.append(el("td", {},
+        typeof r[c] === "number" && !Number.isInteger(r[c]) ? Number(r[c]).toFixed(3) : r[c])));
       tb.append(tr);
     });
     t.append(tb);
@@ -277,6 +323,7 @@
         varSel.replaceChildren(...(opt ? opt.dataset.variants.split(",") : []).map((v) => el("option", { value: v }, v)));
       };
       runSel.addEventListener("change", fill);
+      if (side === "b" && runSel.options.length > 1) runSel.selectedIndex = 1;  // newest vs the one before
       fill();
     }
     form.addEventListener("submit", async (ev) => {
