@@ -399,3 +399,16 @@ def test_serve_binds_localhost_without_token_and_elsewhere_with_one(monkeypatch)
         assert c.get("/api/scenarios").status_code == 401
     assert is_local("::1") and is_local("127.0.0.2") and not is_local("192.168.1.4")
     assert runner.invoke(app, ["serve", "--token", "short"]).exit_code != 0
+
+
+def test_pages_load_nothing_from_the_network(client):
+    import re
+
+    sid = upload(client, SMALL_YAML).json()["id"]
+    run_id = run_and_wait(client, sid, models=["weighted-mean"])["run_id"]
+    for url in ("/", f"/s/{sid}", f"/runs/{run_id}", "/compare", "/docs", f"/api/runs/{run_id}/report.html"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        external = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", r.text)
+        assert external == [], (url, external)
+    assert "/api/scenarios/{sid}/table" in client.get("/docs").text

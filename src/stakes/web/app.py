@@ -64,7 +64,8 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
         yield
         ctx.jobs.shutdown()
 
-    app = FastAPI(title="stakes", version=__version__, lifespan=lifespan,
+    # Swagger UI and ReDoc load their code from a CDN: replaced by a local page (/docs, pages.py)
+    app = FastAPI(title="stakes", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Forecast multi-actor negotiations: edit scenarios, run models, compare runs.")
     app.state.ctx = ctx
     _install_errors(app)

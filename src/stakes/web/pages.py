@@ -61,6 +61,19 @@ def run_page(request: Request, run_id: Annotated[str, PathParam(pattern=RUN_ID)]
     return _page(request, "run.html", run=rec.summary(), scenario=rec.scenario)
 
 
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """The JSON API's operations, from the OpenAPI schema (served locally: no CDN)."""
+    ops = []
+    for path, item in request.app.openapi()["paths"].items():
+        for method, op in item.items():
+            params = [f"{p['name']} ({p['in']})" for p in op.get("parameters", [])]
+            body = op.get("requestBody", {}).get("content", {})
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "params": params, "body": ", ".join(body), "codes": sorted(op.get("responses", {}))})
+    return _page(request, "apidocs.html", ops=ops)
+
+
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, ctx: Ctx) -> HTMLResponse:
     return _page(request, "compare.html", runs=list_runs(ctx))

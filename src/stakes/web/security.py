@@ -139,17 +139,12 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        csp = None
-        if path.endswith("/report.html"):
-            csp = self.report_csp
-        elif not path.startswith(("/docs", "/redoc")):
-            csp = self.page_csp
+        csp = self.report_csp if path.endswith("/report.html") else self.page_csp
 
         async def add_headers(msg: Any) -> None:
             if msg["type"] == "http.response.start":
-                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                if csp is not None:
-                    extra.append((b"content-security-policy", csp))
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                         (b"content-security-policy", csp)]
                 msg = {**msg, "headers": [*msg.get("headers", []), *extra]}
             await send(msg)
 
