@@ -17,8 +17,10 @@ from .api import (
     Configuration,
     align,
     align_variants,
+    alignments_frame,
     judge_side_theses,
     solve,
+    verdicts_frame,
 )
 from .energy import energy, flip_gains, frustration, is_local_minimum, weight_matrix
 from .exact import BASIN_MAX_N, EXACT_MAX_N, ExactResult, Minimum, exact_landscape
@@ -46,6 +48,7 @@ __all__ = [
     "SideProbabilities",
     "align",
     "align_variants",
+    "alignments_frame",
     "derived_propensity",
     "energy",
     "exact_landscape",
@@ -59,5 +62,6 @@ __all__ = [
     "read_propensity_matrix",
     "side_probabilities",
     "solve",
+    "verdicts_frame",
     "weight_matrix",
 ]

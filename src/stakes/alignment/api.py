@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import OptionError
 from ..scenario import Scenario, SideThesis
@@ -179,3 +180,24 @@ def judge_side_theses(scenario: Scenario, alignments: Sequence[Alignment] | None
         holds = judge_sides(thesis, sides)
         out.append(Verdict(thesis.id, vid, MODEL, holds, describe_side(thesis, sides)))
     return out
+
+
+def alignments_frame(alignments: Sequence[Alignment], same_side: dict[str, dict[str, float]] | None = None
+                     ) -> pd.DataFrame:
+    """One row per variant × actor: variant, actor, side, frustration, energy, engine (+ p_same_side: the
+    Monte Carlo probability of being on the reference actor's side, by variant, when given)."""
+    rows = []
+    for a in alignments:
+        for actor, side in a.sides.items():
+            row = {"variant": a.variant, "actor": actor, "side": side, "frustration": a.frustration[actor],
+                   "energy": a.energy, "engine": a.engine}
+            if same_side is not None:
+                row["p_same_side"] = same_side.get(a.variant, {}).get(actor)
+            rows.append(row)
+    cols = ["variant", "actor", "side", "frustration", "energy", "engine"]
+    return pd.DataFrame(rows, columns=cols + (["p_same_side"] if same_side is not None else []))
+
+
+def verdicts_frame(verdicts: Sequence[Verdict]) -> pd.DataFrame:
+    """Side-thesis verdicts as a table: thesis, variant, model, holds, detail."""
+    return pd.DataFrame([v.__dict__ for v in verdicts], columns=["thesis", "variant", "model", "holds", "detail"])

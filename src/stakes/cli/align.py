@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..alignment import Alignment, align, judge_side_theses, read_propensity_matrix, side_probabilities
+from ..alignment import (
+    Alignment,
+    align,
+    alignments_frame,
+    judge_side_theses,
+    read_propensity_matrix,
+    side_probabilities,
+)
 from ..alignment.heuristic import DEFAULT_RESTARTS
 from ..errors import OptionError
 from ..variants import BASELINE
@@ -132,14 +139,7 @@ def align_command(
         }
         typer.echo(json.dumps(payload, indent=2, default=float))
     elif output is OutputFormat.csv:
-        head = ["variant", "actor", "side", "frustration", "energy", "engine"] + (["p_same_side"] if runs else [])
-        lines = [",".join(head)]
-        for a in alignments:
-            for actor, side in a.sides.items():
-                cells = [a.variant, actor, str(side), repr(a.frustration[actor]), repr(a.energy), a.engine]
-                if runs:
-                    cells.append(repr(probs[a.variant].same_side[actor]))
-                lines.append(",".join(cells))
-        typer.echo("\n".join(lines))
+        same = {v: p.same_side for v, p in probs.items()} if runs else None
+        typer.echo(alignments_frame(alignments, same).to_csv(index=False), nl=False)
     else:
         _print_table(alignments, probs, verdicts, thesis_p)
