@@ -216,3 +216,16 @@ def test_monte_carlo_draws_do_not_depend_on_the_number_of_runs() -> None:
     large = side_probabilities(sc, runs=600)
     np.testing.assert_array_equal(small.sides, large.sides[:300])
     assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in large.same_side.values())
+
+
+def test_tables_for_reports() -> None:
+    from stakes.alignment import alignments_frame, verdicts_frame
+
+    sc = make()
+    alignments = align_variants(sc)
+    frame = alignments_frame(alignments)
+    assert len(frame) == sum(len(a.sides) for a in alignments)
+    row = frame[(frame.variant == "hun-pivots") & (frame.actor == "hun")].iloc[0]
+    assert row.side == alignments[1].sides["hun"] and row.energy == alignments[1].energy
+    verdicts = verdicts_frame(judge_side_theses(sc, alignments))
+    assert list(verdicts.thesis) == [t.id for t in sc.theses]
