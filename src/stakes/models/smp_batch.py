@@ -203,13 +203,16 @@ def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> 
     t = 0
     while active.any() and x0.shape[1] >= 2:
         t += 1
-        idx = np.flatnonzero(active)
-        new = x.copy()
-        new[idx] = step(x[idx], s[idx], c[idx], opt, rng)
+        if active.all():
+            new = step(x, s, c, opt, rng)
+        else:
+            idx = np.flatnonzero(active)
+            new = x.copy()
+            new[idx] = step(x[idx], s[idx], c[idx], opt, rng)
         move = np.linalg.norm(new - x, axis=-1).sum(-1)
         if t == 1:
             first = move + opt.min_sig_delta
-        steps[idx] = t
+        steps[active] = t
         stop = (t >= opt.max_turns) | ((t >= opt.min_turns) & (move / first < opt.stop_ratio))
         active &= ~stop
         history.append(new)

@@ -79,7 +79,9 @@ def victory(model: str, c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
         x1 = np.where(c1 >= thresh * c2, 1.0, np.where(c2 >= thresh * c1, min_x, mid))
         x2 = np.where(c1 >= thresh * c2, min_x, np.where(c2 >= thresh * c1, 1.0, 1.0 - mid))
         return x1 / (x1 + x2)
-    power = {"linear": 1, "square": 2, "quartic": 4, "octic": 8}[model]
+    if model == "linear":
+        return c1 / (c1 + c2)
+    power = {"square": 2, "quartic": 4, "octic": 8}[model]
     x1, x2 = c1 ** power, c2 ** power
     return x1 / (x1 + x2)
 
