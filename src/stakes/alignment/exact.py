@@ -35,6 +35,8 @@ EXACT_MAX_N = 32
 """Largest n the exact engine accepts at all (minima only above BASIN_MAX_N; time grows as 2^n)."""
 _BLOCK = 1 << 17
 """Configurations per cache block."""
+_STREAM_BLOCK = 1 << 21
+"""Configurations per block when energies are computed block by block (16 MB of float64)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def global_minimum(w: np.ndarray) -> tuple[int, float]:
         raise OptionError(f"the exact engine stops at n = {EXACT_MAX_N}; this landscape has n = {n}")
     sp = _split(w)
     cols = 1 << sp.m
-    rb = max(1, _BLOCK // cols)
+    rb = max(1, _STREAM_BLOCK // cols)
     best_i, best_e = 0, np.inf
     for r0 in range(0, 1 << sp.h, rb):
         e = sp.rows(r0, min(r0 + rb, 1 << sp.h)).ravel()
@@ -186,7 +188,7 @@ def _streamed(w: np.ndarray, tol: float) -> ExactResult:
     n = w.shape[0]
     sp = _split(w)
     cols = 1 << sp.m
-    rb = max(1, _BLOCK // cols)
+    rb = max(1, _STREAM_BLOCK // cols)  # big blocks: many small BLAS calls are slow on a busy machine
     found_idx: list[np.ndarray] = []
     found_e: list[np.ndarray] = []
     for r0 in range(0, 1 << sp.h, rb):
