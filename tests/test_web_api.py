@@ -412,3 +412,23 @@ def test_pages_load_nothing_from_the_network(client):
         external = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", r.text)
         assert external == [], (url, external)
     assert "/api/scenarios/{sid}/table" in client.get("/docs").text
+
+
+def test_archives_and_yaml_that_expand_are_refused(client, tmp_path: Path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * 60_000_000)
+    assert bomb.stat().st_size < 1_000_000
+    r = upload(client, bomb.read_bytes(), name="bomb.xlsx")
+    assert r.status_code == 413 and "expands to" in r.json()["detail"]
+    r = upload(client, b"PK\x03\x04 not really a zip", name="fake.xlsx")
+    assert r.status_code == 422 and "fake.xlsx" in r.json()["detail"]
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 9)]
+    text = SMALL_YAML.replace("seed: 7\n", "seed: 7\nparameters:\n  weighted-mean:\n" +
+                              "".join(f"    {line}\n" for line in laughs))
+    r = upload(client, text, name="laughs.yaml")
+    assert r.status_code == 413 and "anchors" in r.json()["detail"]
+    assert client.get("/api/scenarios").json() == []

@@ -28,6 +28,7 @@ from .context import (
     get_ctx,
 )
 from .limits import LimitError
+from .uploads import check_upload
 from .workspace import SCENARIO_ID, Entry, NotFound, StaleEdit, edit_table
 
 UPLOAD_TYPES = (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx")
@@ -115,6 +116,7 @@ def upload(file: Annotated[UploadFile, File()], ctx: Ctx, response: Response) ->
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
         try:
+            check_upload(path, shown)
             scenario = load_scenario(path)
         except ScenarioError as exc:
             exc.file = shown
