@@ -72,7 +72,13 @@ def test_summary_and_theses_from_runs() -> None:
     assert row["q05"] == pytest.approx(np.quantile(x.value, 0.05))
     assert row["q95"] == pytest.approx(np.quantile(x.value, 0.95))
     t = res.thesis_table().set_index("thesis")
-    assert set(t.index) == {"low", "near-a", "gone"}  # side theses are landscape theory's
+    assert set(t.index) == {"low", "near-a", "gone", "side"}
+    # side theses are judged by landscape theory on the same seed
+    from stakes.alignment import side_probabilities
+
+    assert t.loc["side", "model"] == "landscape"
+    assert t.loc["side", "probability"] == side_probabilities(sc, "baseline", 2000, seed=11).theses["side"]
+    assert "side" not in set(simulate(sc, 10, sides=False).thesis_table().thesis)
     assert t.loc["low", "model"] == "weighted-mean" and t.loc["low", "runs"] == 2000
     assert t.loc["low", "probability"] == pytest.approx((x.value < 40).mean())
     assert np.isnan(t.loc["gone", "probability"])  # b was removed: not applicable
@@ -98,6 +104,8 @@ def test_no_uncertainty_equals_forecast() -> None:
         assert row.q95 == pytest.approx(row.q05)
     verdicts = {v.thesis: v.holds for v in forecast(sc, models=MODELS).verdicts()}
     for row in res.thesis_table().itertuples():
+        if row.model == "landscape":
+            continue
         expect = verdicts[row.thesis]
         assert (np.isnan(row.probability) if expect is None else row.probability == float(expect))
 
@@ -155,7 +163,7 @@ def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert len(payload["forecasts"]) == 3 * 2 * 2
     assert all(set(f) == {"variant", "issue", "model", "mean", "q05", "q50", "q95"} for f in payload["forecasts"])
     assert {(t["id"], t["variant"]) for t in payload["theses"]} == {("low", "baseline"), ("near-a", "c-up"),
-                                                                    ("gone", "no-b")}
+                                                                    ("gone", "no-b"), ("side", "baseline")}
     assert all(set(t) == {"id", "variant", "probability"} for t in payload["theses"])
     ref = simulate(scenario(), 300)
     assert payload["forecasts"] == ref.payload()["forecasts"]

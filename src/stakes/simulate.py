@@ -46,6 +46,8 @@ class SimulationPlan:
     override: SpreadOverride = field(default_factory=SpreadOverride)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     chunk_size: int = DEFAULT_CHUNK
+    sides: bool = True
+    """Judge side theses by landscape theory (:func:`stakes.alignment.side_probabilities`)."""
 
     @property
     def n_chunks(self) -> int:
@@ -130,6 +132,8 @@ class SimulationResult:
     """``run, thesis, variant, model, holds`` (1.0/0.0; NaN where the thesis cannot be judged)."""
     complete: bool = True
     """False when the work was interrupted; then only the finished chunks are here."""
+    side_theses: pd.DataFrame | None = None
+    """``thesis, variant, model, probability, runs`` of side theses (landscape theory), when judged."""
 
     @property
     def n_runs(self) -> int:
@@ -145,11 +149,17 @@ class SimulationResult:
     def thesis_table(self) -> pd.DataFrame:
         """``thesis, variant, model, probability, runs``; probability NaN where not applicable."""
         cols = ["thesis", "variant", "model", "probability", "runs"]
-        if self.thesis_runs.empty:
+        parts = []
+        if not self.thesis_runs.empty:
+            g = self.thesis_runs.groupby(["thesis", "variant", "model"], sort=False, observed=True)["holds"]
+            parts.append(g.agg(probability="mean", runs="count").reset_index()[cols])
+        if self.side_theses is not None and not self.side_theses.empty:
+            parts.append(self.side_theses[cols])
+        if not parts:
             return pd.DataFrame(columns=cols)
-        g = self.thesis_runs.groupby(["thesis", "variant", "model"], sort=False, observed=True)["holds"]
-        out = g.agg(probability="mean", runs="count").reset_index()
-        return out[cols]
+        out = pd.concat(parts, ignore_index=True)
+        order = {t.id: k for k, t in enumerate(self.plan.scenario.theses)}
+        return out.sort_values("thesis", key=lambda c: c.map(order), kind="stable", ignore_index=True)
 
     def histograms(self, bins: int = 20) -> pd.DataFrame:
         """``variant, issue, model, lo, hi, count``: the forecast's histogram over each issue's scale."""
@@ -182,7 +192,7 @@ def _num(x: Any) -> float | None:
 def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None,
               variants: Sequence[str] | None = None, seed: int | None = None,
               override: SpreadOverride | None = None, params: dict[str, dict[str, Any]] | None = None,
-              chunk_size: int | None = None) -> SimulationPlan:
+              chunk_size: int | None = None, sides: bool = True) -> SimulationPlan:
     """Check the options and freeze them into a plan."""
     if not isinstance(runs, int | np.integer) or runs < 1 or runs > MAX_RUNS:
         raise OptionError(f"--runs must be a whole number between 1 and {MAX_RUNS:,}, got {runs}")
@@ -203,21 +213,24 @@ def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None
     override = override or SpreadOverride()
     resolve_spreads(scenario, override)  # bad spreads fail before any work starts
     return SimulationPlan(scenario, int(runs), scenario.seed if seed is None else int(seed), model_ids,
-                          variant_ids, override, dict(params or {}), min(chunk, int(runs)))
+                          variant_ids, override, dict(params or {}), min(chunk, int(runs)), sides)
 
 
 def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None = None,
              variants: Sequence[str] | None = None, *, seed: int | None = None,
              override: SpreadOverride | None = None, params: dict[str, dict[str, Any]] | None = None,
              chunk_size: int | None = None, executor: Any = None, out: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None, sides: bool = True) -> SimulationResult:
     """Run ``runs`` perturbed copies of the scenario under each variant and model.
 
     ``executor``: None (in-process), a ``concurrent.futures`` executor or a ``dask.distributed.Client``.
     ``out``: a folder where each finished chunk is written at once; rerunning with the same arguments
     skips the chunks already there. ``progress(done_runs, total_runs)`` is called after each chunk.
+    ``sides``: also judge side theses by landscape theory (sizes and affinities perturbed by
+    :mod:`stakes.alignment.uncertainty` on the same seed; at most ``SIDE_RUNS_CAP`` runs for landscapes too
+    large for its batched engine — the ``runs`` column of :meth:`SimulationResult.thesis_table` says how many).
     """
-    plan = make_plan(scenario, runs, models, variants, seed, override, params, chunk_size)
+    plan = make_plan(scenario, runs, models, variants, seed, override, params, chunk_size, sides)
     return execute(plan, executor=executor, out=out, progress=progress)
 
 
@@ -252,7 +265,35 @@ def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
             raise
         interrupted = SimulationResult(plan, *_assemble(plan, frames), complete=False)
         raise SimulationInterrupted(interrupted) from None
-    return SimulationResult(plan, *_assemble(plan, frames), complete=complete)
+    return SimulationResult(plan, *_assemble(plan, frames), complete=complete, side_theses=judge_sides(plan))
+
+
+SIDE_RUNS_CAP = 200
+"""Runs for side theses when the landscape is too large for the batched engine (one solve per run)."""
+
+
+def judge_sides(plan: SimulationPlan) -> pd.DataFrame | None:
+    """Probabilities of the side theses by landscape theory, on the same seed (None: none to judge)."""
+    wanted = [t for t in plan.scenario.theses if isinstance(t, SideThesis)
+              and (t.variant or BASELINE) in plan.variants]
+    if not plan.sides or not wanted:
+        return None
+    try:
+        from .alignment import side_probabilities
+        from .alignment.uncertainty import BATCH_MAX_N
+    except ImportError:  # pragma: no cover - alignment is part of the core
+        return None
+    rows = []
+    for variant in dict.fromkeys(t.variant or BASELINE for t in wanted):
+        n = len(apply_variant(plan.scenario, variant).actors)
+        runs = plan.runs if n <= BATCH_MAX_N else min(plan.runs, SIDE_RUNS_CAP)
+        res = side_probabilities(plan.scenario, variant, runs, seed=plan.seed)
+        for t in wanted:
+            if (t.variant or BASELINE) == variant:
+                p = res.theses.get(t.id)
+                rows.append({"thesis": t.id, "variant": variant, "model": "landscape",
+                             "probability": np.nan if p is None else p, "runs": runs})
+    return pd.DataFrame(rows, columns=["thesis", "variant", "model", "probability", "runs"])
 
 
 class SimulationInterrupted(KeyboardInterrupt):
