@@ -87,19 +87,30 @@ def _support(x: np.ndarray, w: np.ndarray, span: np.ndarray) -> np.ndarray:
     xl = np.take_along_axis(xc, below, 1)
     big_w = u * wl - xl + (xt - xl) - u * (wt - wl)  # W(x_a)
     h = u * wl - xl  # Σ_{u_k < u_a} w_k (u_a − u_k)
-    length = np.abs(u[:, :, None] - u[:, None, :])
-    mid = 0.5 * (u[:, :, None] + u[:, None, :])
-    lin = np.searchsorted(keys, (half[:, :, None] + half[:, None, :]).ravel(), side="left").reshape(g, n, n)
-    lin += np.arange(g)[:, None, None]  # row g's prefix sums start at (n + 1)·g; its keys at n·g
+    # the symmetric part Σ_k w_k |g_k| = L·Σw − 2·tent, on the pairs i < j only (the diagonal is 0)
+    iu, ju = np.triu_indices(n, 1)
+    ui, uj = u[:, iu], u[:, ju]
+    mid = 0.5 * (ui + uj)
+    lin = np.searchsorted(keys, (half[:, iu] + half[:, ju]).ravel(), side="left").reshape(g, -1)
+    lin += np.arange(g)[:, None]  # row g's prefix sums start at (n + 1)·g; its keys at n·g
     below_m = np.take(xc, lin) - mid * np.take(wc, lin)  # Σ_{u_k < m} w_k (u_k − m) ≤ 0
-    tent = 2 * below_m + h[:, :, None] + h[:, None, :]
-    return 0.5 * ((big_w[:, None, :] - big_w[:, :, None]) + length * wt[:, :, None] - 2 * tent)
+    sym = np.abs(ui - uj) * wt - 4 * below_m - 2 * (h[:, iu] + h[:, ju])
+    both = np.zeros((g, n, n))
+    both[:, iu, ju] = sym
+    both[:, ju, iu] = sym
+    both += big_w[:, None, :]
+    both -= big_w[:, :, None]
+    return 0.5 * both
 
 
-def _eu(us, diff, usq, prob, s_tg, q, extra):
-    """EU = U_s − s_t (1 − P)(U_s − U_f) − Q U_sq − (1 − Q)[T U_b + (1 − T) U_w] (the last term: ``extra``)."""
-    out = us - s_tg * (1 - prob) * diff - q * usq
-    return out if extra is None else out - (1 - q) * extra
+def _eu4(pm, dpp, c0, tmp, q, extra):
+    """EU / 4, with U_s = 2 − 4pm, U_f = 2 − 4pp, U_sq = 2 − 4c0, dpp = pp − pm, tmp = s_t (1 − P):
+
+    EU = U_s − s_t (1 − P)(U_s − U_f) − Q U_sq − (1 − Q) X, X = T U_b + (1 − T) U_w (``extra``), so
+    EU/4 = Q c0 − pm − tmp·dpp + (1 − Q)(2 − X)/4. Offers depend only on signs, a − b and |a/b|.
+    """
+    out = (q * c0 - pm) - tmp * dpp
+    return out if extra is None else out + (1 - q) * (2 - extra) / 4
 
 
 def _better_worse(d, e_ch, rho, t_fixed):
@@ -114,11 +125,12 @@ def _better_worse(d, e_ch, rho, t_fixed):
 def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     """One round for G rows (issue × run) of n actors; returns the new positions (G, n)."""
     g, n = x.shape
-    w = c * s * part
-    xs, ws, _, _ = _sorted_stats(x, w)
-    mu = _median(xs, ws, mid)
-    pair = part[:, :, None] & part[:, None, :]
-    sup = np.where(pair, _support(x, w, span), 0.0)
+    full = bool(part.all())
+    w = c * s if full else c * s * part
+    pair = None if full else part[:, :, None] & part[:, None, :]
+    sup = _support(x, w, span)
+    if pair is not None:
+        sup *= pair
     d = np.minimum(np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None], 1.0)  # beyond the scale = 1
     # Scholz's program: all ordered pairs' |votes|; eq 31 as printed: the pair's own. (support is 0 when
     # x_i = x_j, so P is too.)
@@ -129,57 +141,75 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
         else:
             den = sup + sup.transpose(0, 2, 1)
             prob = np.where(den > 0, sup / den, 0.0)
-    e = np.minimum(np.abs(x - mu[:, None]) / span[:, None], 1.0)
-    e_row, e_col = e[:, :, None], e[:, None, :]
     s_row, s_col = s[:, :, None], s[:, None, :]
-    # risk from security at r = 1, where U_s = 2d, U_f = −2d, U_sq = 0, U_b = e + d, U_w = −(e + d)
-    extra1 = None if q == 1.0 else (e_row + d) * ((e_row < d) * 2.0 - 1 if t_fixed is None else 2 * t_fixed - 1)
-    e1 = _eu(2 * d, 4 * d, 0.0, prob, s_col, q, extra1)  # e1[c, t]: c challenges t
-    e1 *= pair & ~np.eye(n, dtype=bool)
-    sec = e1.sum(1)
-    hi = np.where(part, sec, -np.inf).max(1, keepdims=True)
-    lo = np.where(part, sec, np.inf).min(1, keepdims=True)
+    tmp_a = s_col * (1 - prob)  # s_j (1 − P_ij)
+    if q == 1.0:
+        e_row = e_col = None
+        # risk from security at r = 1 (U_s = 2d, U_f = −2d, U_sq = 0): E1[c, t] = 2d(1 − 2 s_t (1 − P_ct));
+        # the factor 2 does not change R
+        e1 = d * (1 - 2 * tmp_a)
+    else:
+        xs, ws, _, _ = _sorted_stats(x, w)
+        e = np.minimum(np.abs(x - _median(xs, ws, mid)[:, None]) / span[:, None], 1.0)
+        e_row, e_col = e[:, :, None], e[:, None, :]
+        sign = (e_row < d) * 2.0 - 1 if t_fixed is None else 2 * t_fixed - 1  # U_b = e + d, U_w = −(e + d)
+        e1 = 2 * d * (1 - 2 * tmp_a) - (1 - q) * (e_row + d) * sign
+        e1 *= ~np.eye(n, dtype=bool)
+    if pair is not None:
+        e1 *= pair
+    sec = e1.sum(1)  # sec[t] = Σ_c E1[c, t]
+    hi = (sec if full else np.where(part, sec, -np.inf)).max(1, keepdims=True)
+    lo = (sec if full else np.where(part, sec, np.inf)).min(1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         big_r = np.where(hi > lo, (2 * sec - hi - lo) / (hi - lo), 0.0)
-    r = np.where(part, (1 - big_r / 3) / (1 + big_r / 3), 1.0)
+    r = (1 - big_r / 3) / (1 + big_r / 3)
+    if not full:
+        r = np.where(part, r, 1.0)
     with np.errstate(divide="ignore"):
         log_m, log_p = np.log(0.5 - 0.5 * d), np.log(0.5 + 0.5 * d)
 
-    def parts(rho):
-        pm, pp = np.exp(rho * log_m), np.exp(rho * log_p)
-        return 2 - 4 * pm, 4 * (pp - pm), 2 - 4 * 0.5 ** rho
+    def powers(rho):
+        pm = np.exp(rho * log_m)
+        return pm, np.exp(rho * log_p) - pm, 0.5 ** rho
 
     r_row = r[:, :, None]
-    us, diff, usq = parts(r_row)
+    pm, dpp, c0 = powers(r_row)
     extra_a = None if q == 1.0 else _better_worse(d, e_row, r_row, t_fixed)
-    a = _eu(us, diff, usq, prob, s_col, q, extra_a)  # i challenges j, as i sees it
+    a = _eu4(pm, dpp, c0, tmp_a, q, extra_a)  # i challenges j, as i sees it
     r_b = r_row if perception == "receiver" else r[:, None, :]
     if perception != "receiver":
-        us, diff, usq = parts(r_b)
+        pm, dpp, c0 = powers(r_b)
     extra_b = None if q == 1.0 else _better_worse(d, e_col, r_b, t_fixed)
-    b = _eu(us, diff, usq, prob.transpose(0, 2, 1), s_row, q, extra_b)  # j challenges i
-    valid = pair & (d > 0)
+    b = _eu4(pm, dpp, c0, s_row * (1 - prob.transpose(0, 2, 1)), q, extra_b)  # j challenges i
+    valid = d > 0 if pair is None else pair & (d > 0)
     xj = np.broadcast_to(x[:, None, :], (g, n, n))
 
-    def least_move(mask: np.ndarray) -> np.ndarray:
-        best = np.where(mask, d, np.inf).min(2, keepdims=True)
-        return np.where(mask & (d == best), xj, np.inf).min(2)
+    def least_move(mask: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """Where i has an offer in ``mask``: the nearest offered position (ties: the lower one)."""
+        key = np.where(mask, d, np.inf)
+        best = key.min(2, keepdims=True)
+        pos = np.where(key == best, xj, np.inf).min(2)
+        return np.where(np.isfinite(best[:, :, 0]), pos, current)
 
     new = x
     soft = valid & (a < 0) & (b > 0)
-    capitulate = soft & (np.abs(a) > b)
-    if capitulate.any():
-        new = np.where(capitulate.any(2), least_move(capitulate), new)
-    compromise = soft & (np.abs(a) < b)
-    if compromise.any():
-        pick = np.argmax(np.where(compromise, b, -np.inf), axis=2)[:, :, None]
-        target = np.take_along_axis(x, pick[:, :, 0], 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.abs(np.take_along_axis(a, pick, 2) / np.take_along_axis(b, pick, 2))[:, :, 0]
-            new = np.where(compromise.any(2), x + (target - x) * ratio, new)
+    if soft.any():
+        total = a + b  # with a < 0 < b: |a| > b ⇔ a + b < 0 (a float sum has the exact sign)
+        capitulate = soft & (total < 0)
+        if capitulate.any():
+            new = least_move(capitulate, new)
+        compromise = soft & (total > 0)
+        if compromise.any():
+            offered = np.where(compromise, b, -np.inf)
+            pick = np.argmax(offered, axis=2)[:, :, None]
+            target = np.take_along_axis(x, pick[:, :, 0], 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.abs(np.take_along_axis(a, pick, 2) / np.take_along_axis(b, pick, 2))[:, :, 0]
+                has = np.take_along_axis(offered, pick, 2)[:, :, 0] > -np.inf
+                new = np.where(has, x + (target - x) * ratio, new)
     conflict = valid & (b > a) & (a > 0)
     if conflict.any():
-        new = np.where(conflict.any(2), least_move(conflict), new)
+        new = least_move(conflict, new)
     return new
 
 
