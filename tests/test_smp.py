@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from stakes.arrays import ScenarioArrays, compile_scenario
-from stakes.errors import ScenarioError
+from stakes.errors import OptionError, ScenarioError
 from stakes.io import load_scenario
 from stakes.models import get_model
 from stakes.models.smp_core import (
@@ -131,7 +131,7 @@ OPTION_SETS = [
      "interpolation": "S2PMax", "bargain_model": "pw-compromise", "big_r_adjust": "full"},
     {"voting_rule": "binary", "victory_model": "octic", "big_r_adjust": "none"},
     {"voting_rule": "cubic", "victory_model": "quartic", "big_r_adjust": "two-thirds"},
-    {"voting_rule": "prop-bin", "max_turns": 3},
+    {"voting_rule": "prop-bin", "rounds": 3},
 ]
 
 
@@ -217,6 +217,14 @@ def test_stochastic_is_seeded():
     one = spec.run(arrays, **spec.resolve({"state_transition": "stochastic", "seed": 11}))
     two = spec.run(arrays, **spec.resolve({"state_transition": "stochastic", "seed": 11}))
     assert np.array_equal(one.positions, two.positions)
+
+
+@pytest.mark.parametrize("bad", [{"rounds": 0}, {"rounds": 2.5}, {"stop_ratio": -1.0}, {"min_turns": -1}])
+def test_bad_parameters(bad):
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(9), 1, 4, 1)
+    with pytest.raises(OptionError, match="smp"):
+        spec.run(arrays, **spec.resolve(bad))
 
 
 def test_all_options_are_declared():

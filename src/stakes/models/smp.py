@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import ScenarioArrays
+from ..errors import OptionError
 from .base import ModelResult, ModelSpec, Parameter, register
 from .smp_batch import run_batch
 from .smp_core import (
@@ -65,8 +66,18 @@ def scalar_inputs(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def options_from(params: dict[str, Any]) -> SMPOptions:
+    """KTAB's options from model parameters; numbers outside their range are an OptionError."""
     names = {f.name for f in fields(SMPOptions)}
-    return SMPOptions(**{k: v for k, v in params.items() if k in names})
+    opt = SMPOptions(**{k: v for k, v in params.items() if k in names})
+    for name, low in (("rounds", 1), ("min_turns", 0)):
+        value = getattr(opt, name)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise OptionError(f"model 'smp' parameter '{name}' must be an integer ≥ {low}, got {value!r}")
+    for name in ("stop_ratio", "min_sig_delta"):
+        value = getattr(opt, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+            raise OptionError(f"model 'smp' parameter '{name}' must be a number ≥ 0, got {value!r}")
+    return opt
 
 
 def _chunk_options(opt: SMPOptions, start: int) -> SMPOptions:
@@ -134,7 +145,7 @@ PARAMETERS = (
     Parameter("interpolation", "S2P2", "bargain interpolation (salience and probability powers)", INTERPOLATIONS),
     Parameter("bargain_model", "init-only", "whose view forms the bargains", BARGAIN_MODELS),
     Parameter("state_transition", "deterministic", "take the most likely bargain, or draw one", STATE_TRANSITIONS),
-    Parameter("max_turns", 100, "stop after this many turns"),
+    Parameter("rounds", 100, "at most this many turns (KTAB's maxIter); the stopping rule may end a run sooner"),
     Parameter("min_turns", 2, "never stop before this many turns"),
     Parameter("stop_ratio", 0.02, "stop when a turn's movement falls below this share of the first turn's"),
     Parameter("min_sig_delta", 1e-4, "added to the first turn's movement (guards 0/0)"),

@@ -189,7 +189,7 @@ def step(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions,
 def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> tuple[np.ndarray, np.ndarray]:
     """Turns until KTAB's stopping rule holds for each run: positions ``(B, T+1, n, d)`` and steps ``(B,)``.
 
-    Stop after turn t when t ≥ max_turns, or t ≥ min_turns and the last step's total movement
+    Stop after turn t when t ≥ rounds, or t ≥ min_turns and the last step's total movement
     Σ_i ‖x_i(t) − x_i(t−1)‖ is below ``stop_ratio`` × (first step's + min_sig_delta) (smpStopFn).
     Finished runs keep their last positions; only active runs are computed.
     """
@@ -213,7 +213,7 @@ def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> 
         if t == 1:
             first = move + opt.min_sig_delta
         steps[active] = t
-        stop = (t >= opt.max_turns) | ((t >= opt.min_turns) & (move / first < opt.stop_ratio))
+        stop = (t >= opt.rounds) | ((t >= opt.min_turns) & (move / first < opt.stop_ratio))
         active &= ~stop
         history.append(new)
         x = new

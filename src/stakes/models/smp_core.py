@@ -44,7 +44,7 @@ class SMPOptions:
     interpolation: str = "S2P2"
     bargain_model: str = "init-only"
     state_transition: str = "deterministic"
-    max_turns: int = 100
+    rounds: int = 100
     min_turns: int = 2
     stop_ratio: float = 0.02
     min_sig_delta: float = 1e-4

@@ -213,5 +213,5 @@ def run_one(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> li
         history.append(new)
         if t == 1:
             first = move + opt.min_sig_delta
-        if t >= opt.max_turns or (t >= opt.min_turns and move / first < opt.stop_ratio):
+        if t >= opt.rounds or (t >= opt.min_turns and move / first < opt.stop_ratio):
             return history
