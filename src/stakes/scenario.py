@@ -65,6 +65,7 @@ class Issue(_Record):
     status_quo: float | None = None
     """Reversion point if no agreement is reached (used by the Nash bargaining solution)."""
     status_quo_rationale: str | None = None
+    status_quo_source: str | None = None
 
     @model_validator(mode="after")
     def _check_scale(self) -> Issue:

@@ -70,8 +70,9 @@ def _apply_change(
     if op == "set_affinity":
         key = frozenset((who, change.other))
         old_aff = affinities.get(key)
-        rationale = old_aff.rationale if old_aff else None
-        affinities[key] = Affinity(a=who, b=change.other, value=value, rationale=rationale)  # type: ignore[arg-type]
+        affinities[key] = Affinity(a=who, b=change.other, value=value,  # type: ignore[arg-type]
+                                   rationale=old_aff.rationale if old_aff else None,
+                                   source=old_aff.source if old_aff else None)
         return
     issues = [change.issue] if change.issue else [i for (a, i) in stances if a == who]
     for issue_id in issues:
