@@ -31,14 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def _serve(token: str | None = None):
     import uvicorn
 
     from stakes.web import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(token=token), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -47,7 +47,21 @@ def server():
         if time.monotonic() > end or not thread.is_alive():
             pytest.fail("the server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    return srv, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv, thread, url = _serve()
+    yield url
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def token_server():
+    srv, thread, url = _serve(token="browser-token-123")
+    yield url
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -146,3 +160,13 @@ def test_script_in_actor_names_is_shown_as_text(page, server, tmp_path: Path):
     page.goto(server + "/")
     page.goto(server + "/compare")
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_a_token_server_works_once_opened_with_its_address(page, token_server, tmp_path: Path):
+    response = page.goto(token_server + "/")
+    assert response is not None and response.status == 401
+    page.goto(token_server + "/?token=browser-token-123")  # the address `stakes serve` prints
+    _upload(page, token_server, tmp_path, SMALL_YAML, "talks.yaml")
+    page.click("#run-button")
+    playwright_api.expect(_cell(page, "border")).to_have_text(
+        f"{weighted_mean([(30, 90, 0), (50, 80, 100), (80, 40, 40)]):.1f}")
