@@ -6,6 +6,8 @@ Ideals track positions (KTAB's CSV runs use the identity accommodation matrix).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .smp_core import (
@@ -40,6 +42,13 @@ def utilities(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> t
     return r, bs_util(dist[:, None, :, :], r_hi[:, :, :, None])
 
 
+@lru_cache(maxsize=32)
+def _third_mask(n: int) -> np.ndarray:
+    """``(1, i, t, j)``: True where t is a third party to i's challenge of j."""
+    i, t, j = np.ogrid[:n, :n, :n]
+    return ((t != i) & (t != j))[None]
+
+
 def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPOptions
               ) -> tuple[np.ndarray, np.ndarray]:
     """SMPState::probEduChlg's victory probabilities of i over j and of j over i, for every initiator i.
@@ -57,6 +66,7 @@ def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPO
     row_i = u[bt, at, at, :]  # u[b, i, i, :]
     col_i = u[bt, at, :, at]  # u[b, i, :, i]
     uii = row_i[:, ar, ar][:, :, None]
+    all_targets = j_idx is None
     if j_idx is None:
         j_idx = np.broadcast_to(ar[None, None, :], (b_n, n, n))
         uij, uji, ujj, u_tj = row_i, col_i, diag, u
@@ -87,10 +97,15 @@ def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPO
     else:
         a, b_, c_, d_ = 2 * u_ti + u_tt, 2 * u_tj + u_tt, 2 * u_ti + u_tt, 2 * u_tj + u_tt
     v_t = vote(rule, wt, (p_in * a + p_jn * b_) - (p_in * c_ + p_jn * d_))
-    tt = ar[None, None, :, None]
-    third = (tt != ar[None, :, None, None]) & (tt != j_idx[:, :, None, :])
-    c_ij = seq_sum(c_ij, np.where(third, np.maximum(v_t, 0), 0.0), axis=2)
-    c_ji = seq_sum(c_ji, np.where(third, np.maximum(-v_t, 0), 0.0), axis=2)
+    if all_targets:  # third parties are neither i nor j: a mask the same for every run
+        third = _third_mask(n)
+    else:
+        tt = ar[None, None, :, None]
+        third = (tt != ar[None, :, None, None]) & (tt != j_idx[:, :, None, :])
+    v_t = np.where(third, v_t, 0.0)
+    pos = np.maximum(v_t, 0.0)
+    c_ij = seq_sum(c_ij, pos, axis=2)
+    c_ji = seq_sum(c_ji, pos - v_t, axis=2)  # max(−v, 0), exactly
     return c_ij / (c_ij + c_ji), c_ji / (c_ij + c_ji)
 
 
