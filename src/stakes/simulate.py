@@ -94,11 +94,13 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
             merged = {**sc.model_params(m), **plan.params.get(m, {})}
             forecasts[m] = spec.run(batch, **spec.resolve(merged)).forecast
         d = batch.n_issues
-        for m in plan.models:
+        issue_col = _cat(np.tile(np.arange(d), size), sc.issue_ids)
+        variant_col = _cat(np.full(size * d, plan.variants.index(variant)), plan.variants)
+        for k, m in enumerate(plan.models):
             runs_parts.append(pd.DataFrame({
-                "run": np.repeat(run_index, d), "variant": variant, "model": m,
-                "issue": np.tile(np.array(batch.issue_ids, dtype=object), size),
-                "value": forecasts[m].reshape(-1)}))
+                "run": np.repeat(run_index, d), "variant": variant_col, "model": _cat(np.full(size * d, k),
+                                                                                   plan.models),
+                "issue": issue_col, "value": forecasts[m].reshape(-1)}))
         for t in theses:
             if (t.variant or BASELINE) != variant:
                 continue
@@ -113,6 +115,10 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
                                   "variant": pd.Series(dtype=object), "model": pd.Series(dtype=object),
                                   "holds": pd.Series(dtype=float)}))
     return {"runs": runs, "theses": thesis_frame}
+
+
+def _cat(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=list(categories), ordered=True)
 
 
 def _available(model_id: str) -> bool:
@@ -312,8 +318,13 @@ def _assemble(plan: SimulationPlan, frames: dict[int, dict[str, pd.DataFrame]]) 
     theses = pd.concat([frames[i]["theses"] for i in order], ignore_index=True)
     cats = {"variant": list(plan.variants), "model": list(plan.models), "issue": plan.scenario.issue_ids}
     for col, values in cats.items():
-        runs[col] = pd.Categorical(runs[col], categories=values, ordered=True)
-    runs = runs.sort_values(["variant", "model", "run", "issue"], kind="stable", ignore_index=True)
+        c = runs[col]
+        if not (isinstance(c.dtype, pd.CategoricalDtype) and list(c.cat.categories) == values
+                and c.cat.ordered):
+            runs[col] = pd.Categorical(c.astype(str), categories=values, ordered=True)
+    codes = [runs[c].cat.codes.to_numpy() for c in ("issue",)] + [runs["run"].to_numpy()]
+    codes += [runs[c].cat.codes.to_numpy() for c in ("model", "variant")]
+    runs = runs.take(np.lexsort(codes)).reset_index(drop=True)
     ids = [t.id for t in plan.theses()]
     theses["thesis"] = pd.Categorical(theses["thesis"], categories=ids, ordered=True)
     theses = theses.sort_values(["thesis", "run"], kind="stable", ignore_index=True)
