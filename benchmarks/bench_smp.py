@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -51,28 +52,34 @@ def random_ktab_csv(path: Path, n: int, d: int, seed: int) -> Path:
     return path
 
 
-def time_stakes(csv: Path, repeat: int) -> tuple[list[float], np.ndarray]:
+def time_stakes(csv: Path, repeat: int) -> tuple[list[float], float, np.ndarray]:
+    """Wall seconds of each run, the best CPU seconds of a run, and the final positions."""
     arrays = compile_scenario(load_scenario(csv))
     spec = get_model("smp")
     spec.run(arrays)  # warm up
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = spec.run(arrays)
         times.append(time.perf_counter() - t0)
-    return times, result.positions[0, -1]
+        cpu.append(time.process_time() - c0)
+    return times, min(cpu), result.positions[0, -1]
 
 
-def run_ktab(csv: Path, work: Path) -> tuple[float, float, np.ndarray]:
-    """One ``smpc --logmin`` run: wall seconds, KTAB's own elapsed seconds, final positions (0–100)."""
+def run_ktab(csv: Path, work: Path) -> tuple[float, float, float, np.ndarray]:
+    """One ``smpc --logmin`` run: wall seconds, KTAB's own elapsed seconds, CPU seconds (user + system of
+    the child) and final positions (0–100)."""
     for old in work.glob("*"):
         old.unlink()
     shutil.copy(LOGGER_CONF, work / "smpc-logger.conf")
     db = work / "bench"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([str(SMPC), "--csv", str(csv), "--logmin", "--connstr", f"Driver=QSQLITE;Database={db}"],
                    cwd=work, check=True, capture_output=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = "".join(p.read_text(errors="replace") for p in work.glob("smpc-*log.txt"))
     found = re.findall(r"Elapsed time: ([0-9.]+) seconds", text)
     own = float(found[-1]) if found else float("nan")
@@ -85,7 +92,7 @@ def run_ktab(csv: Path, work: Path) -> tuple[float, float, np.ndarray]:
     for t, i, k, v in rows:
         if t == last:
             final[i, k] = v
-    return wall, own, final
+    return wall, own, cpu, final
 
 
 def batched(csv: Path, size: int) -> float:
@@ -114,25 +121,22 @@ def main() -> None:
         print(f"KTAB's smpc not found at {SMPC} (set KTAB_SMPC): timing stakes only")
     tmp = Path(tempfile.mkdtemp(prefix="bench_smp_"))
     cases = {"SOE-Pol-Comp 13x2": SOE, "random 20x3": random_ktab_csv(tmp / "random20x3.csv", 20, 3, seed=2024)}
-    print(f"{'case':<18} {'stakes best':>11} {'median':>8} {'smpc wall':>10} {'smpc own':>9} "
-          f"{'ratio(best)':>11} {'ratio(med)':>10} {'max|Δ final|':>12}")
+    print(f"{'case':<18} {'stakes best':>11} {'median':>8} {'cpu':>7} {'smpc wall':>10} {'own':>7} {'cpu':>7} "
+          f"{'ratio best':>10} {'median':>7} {'cpu':>7} {'max|Δ final|':>12}")
     for name, csv in cases.items():
-        times, final = time_stakes(csv, args.repeat)
+        times, cpu, final = time_stakes(csv, args.repeat)
         best, med = min(times), statistics.median(times)
+        line = f"{name:<18} {best * 1e3:>9.1f}ms {med * 1e3:>6.1f}ms {cpu * 1e3:>5.1f}ms"
         if have_ktab:
             work = tmp / "ktab"
             work.mkdir(exist_ok=True)
             runs = [run_ktab(csv, work) for _ in range(max(3, args.repeat // 2))]
-            walls = [r[0] for r in runs]
-            owns = [r[1] for r in runs]
-            k_best = min(walls)
-            diff = float(np.abs(final - runs[0][2]).max())
-            print(f"{name:<18} {best * 1e3:>9.1f}ms {med * 1e3:>6.1f}ms {k_best * 1e3:>8.0f}ms "
-                  f"{min(owns) * 1e3:>7.0f}ms {k_best / best:>10.1f}x {statistics.median(walls) / med:>9.1f}x "
-                  f"{diff:>12.2e}")
-        else:
-            print(f"{name:<18} {best * 1e3:>9.1f}ms {med * 1e3:>6.1f}ms {'-':>10} {'-':>9} {'-':>11} {'-':>10} "
-                  f"{'-':>12}")
+            walls, owns, cpus = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
+            diff = float(np.abs(final - runs[0][3]).max())
+            line += (f" {min(walls) * 1e3:>8.0f}ms {min(owns) * 1e3:>5.0f}ms {min(cpus) * 1e3:>5.0f}ms"
+                     f" {min(walls) / best:>9.1f}x {statistics.median(walls) / med:>6.1f}x {min(cpus) / cpu:>6.1f}x"
+                     f" {diff:>12.2e}")
+        print(line)
     print()
     for name, csv in cases.items():
         rate = batched(csv, args.batch)
