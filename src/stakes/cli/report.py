@@ -30,7 +30,9 @@ def report_command(
     variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Variant id (repeatable); "
                                                       "default: the baseline and every variant.")] = None,
     sobol: Annotated[int, typer.Option("--sobol", help="Sobol base samples for the sensitivity drivers "
-                                       "(0 = skip).")] = 256,
+                                       "(0 = skip).")] = 64,
+    align_runs: Annotated[int, typer.Option("--align-runs", help="Monte Carlo runs for the probability of "
+                                            "the side theses (0 = skip).")] = 100,
     alignment: Annotated[bool, typer.Option("--alignment/--no-alignment", help="Compute the alignment "
                                             "map (landscape theory).")] = True,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
@@ -42,13 +44,14 @@ def report_command(
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..report import write_report
 
-    if runs < 0 or sobol < 0:
-        raise OptionError("--runs and --sobol must be 0 or more")
+    if runs < 0 or sobol < 0 or align_runs < 0:
+        raise OptionError("--runs, --sobol and --align-runs must be 0 or more")
     if source is not None and source.isdigit() and not Path(source).exists():
         sc, inputs, info = _stored(int(source), db)
     else:
         sc = load(source)
-        inputs, info = _compute(sc, runs, model or None, variant or None, sobol, alignment, seed, db, record)
+        inputs, info = _compute(sc, runs, model or None, variant or None, sobol,
+                                alignment_runs=align_runs if alignment else None, seed=seed, db=db, record=record)
     out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
 
@@ -74,8 +77,9 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
     return sc, inputs, info
 
 
-def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
-             alignment: bool, seed: int | None, db: str | None, record: bool) -> tuple[dict[str, Any], None]:
+def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int, *,
+             alignment_runs: int | None, seed: int | None, db: str | None, record: bool
+             ) -> tuple[dict[str, Any], None]:
     inputs: dict[str, Any] = {"forecast_result": forecast(sc, models=models, variants=variants)}
     fc = inputs["forecast_result"]
     if runs:
@@ -84,8 +88,8 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed)
     if sobol:
         inputs["sensitivity"] = _sensitivity(sc, fc.models, sobol, seed)
-    if alignment:
-        inputs["alignment"] = _alignment(sc, variants)
+    if alignment_runs is not None:
+        inputs["alignment"] = _alignment(sc, fc.variants, alignment_runs, seed)
     if record:
         _record(sc, inputs, db)
     return inputs, None
@@ -104,14 +108,19 @@ def _sensitivity(sc: Scenario, models: list[str], samples: int, seed: int | None
         return None
 
 
-def _alignment(sc: Scenario, variants: list[str] | None) -> Any:
+def _alignment(sc: Scenario, variants: list[str], runs: int, seed: int | None) -> Any:
+    """Alignments of every variant, plus Monte Carlo side probabilities where a side thesis is judged."""
     try:
-        from ..alignment import align_variants
+        from ..alignment import align_variants, side_probabilities
     except ImportError as exc:
         _note(f"alignment skipped: {exc}")
         return None
     try:
-        return align_variants(sc, variants)
+        out: list[Any] = align_variants(sc, variants)
+        judged = {t.variant or "baseline" for t in sc.theses if t.kind == "side"}
+        if runs:
+            out += [side_probabilities(sc, v, runs=runs, seed=seed) for v in variants if v in judged]
+        return out
     except StakesError as exc:
         _note(f"alignment skipped: {exc}")
         return None

@@ -40,9 +40,11 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
     sens = _tables("sensitivity", sensitivity)
     align = _tables("alignment", alignment, scenario)
     sim_meta = _simulation_meta(simulation, sim)
+    probabilities = [t for t in (sim.get("theses"), align.get("side_theses")) if t is not None and len(t)]
     theses_tables = {**{k: v for k, v in fc.items() if k == "verdicts"},
-                     **{k: v for k, v in sim.items() if k == "theses"},
                      **{k: v for k, v in align.items() if k == "side_verdicts"}}
+    if probabilities:
+        theses_tables["theses"] = pd.concat(probabilities, ignore_index=True)
     context = {
         "sc": scenario, "version": __version__, "run_info": run_info, "hint_runs": hint_runs,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

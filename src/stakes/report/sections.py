@@ -164,21 +164,26 @@ def alignment_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str
     if "variant" not in frame.columns:
         frame = frame.assign(variant="baseline")
     variants = list(dict.fromkeys(frame["variant"].astype(str)))
-    side = {(str(r["variant"]), str(r["actor"])): r["side"] for r in frame.to_dict(orient="records")}
+    records = frame.to_dict(orient="records")
+    side = {(str(r["variant"]), str(r["actor"])): r["side"] for r in records}
+    p0 = {(str(r["variant"]), str(r["actor"])): r.get("p_side0") for r in records}
     names = {a.id: a.name for a in sc.actors}
     actors = list(dict.fromkeys([a.id for a in sc.actors] + [str(a) for a in frame["actor"]]))
     rows = []
     for a in actors:
         cells = []
         for v in variants:
-            s = side.get((v, a))
-            cells.append({"text": "—" if s is None or pd.isna(s) else str(s),
-                          "cls": "" if s is None or pd.isna(s) else f"side{_side_class(s)}"})
+            s, p = side.get((v, a)), p0.get((v, a))
+            text = "—" if s is None or pd.isna(s) else str(int(s)) if isinstance(s, float) else str(s)
+            if p is not None and not pd.isna(p):
+                text += f" · {100 * p:.0f} %"
+            cells.append({"text": text, "cls": "" if s is None or pd.isna(s) else f"side{_side_class(s)}"})
         rows.append({"actor": names.get(a, a), "cells": cells})
     extra = tables.get("alignment_summary")
     summary = None if extra is None else {"columns": list(extra.columns),
                                           "rows": [[fmt(x, 3) for x in r] for r in extra.itertuples(index=False)]}
-    return {"variants": variants, "rows": rows, "summary": summary}
+    has_p = "p_side0" in frame.columns and frame["p_side0"].notna().any()
+    return {"variants": variants, "rows": rows, "summary": summary, "has_p": has_p}
 
 
 def _side_class(s: Any) -> int:

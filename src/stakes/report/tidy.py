@@ -71,9 +71,15 @@ def sensitivity_tables(result: Any) -> dict[str, pd.DataFrame]:
 
 
 def alignment_tables(result: Any, scenario: Any = None) -> dict[str, pd.DataFrame]:
-    """``alignment`` (``variant, actor, side, frustration``), ``alignment_summary`` and, given the scenario,
-    ``side_verdicts`` of one :class:`stakes.alignment.Alignment` or a list of them."""
-    alignments = list(result) if isinstance(result, (list, tuple)) else [result]
+    """Tables of :class:`stakes.alignment.Alignment` and/or ``SideProbabilities`` objects (one or a list):
+
+    ``alignment`` (``variant, actor, side, frustration`` and, from Monte Carlo, ``p_side0`` = share of runs on
+    the reference actor's side), ``alignment_summary``, ``side_theses`` (``thesis, variant, model,
+    probability, runs``) and, given the scenario, ``side_verdicts``.
+    """
+    items = list(result) if isinstance(result, (list, tuple)) else [result]
+    alignments = [a for a in items if hasattr(a, "frustration")]
+    probabilities = [p for p in items if hasattr(p, "same_side")]
     rows, summary = [], []
     for a in alignments:
         for actor, side in a.sides.items():
@@ -83,9 +89,18 @@ def alignment_tables(result: Any, scenario: Any = None) -> dict[str, pd.DataFram
                         "energy": float(a.energy), "local_minima": len(a.minima),
                         "runner_up_energy": float(a.runner_up[0].energy) if a.runner_up else float("nan"),
                         "notes": "; ".join(a.notes)})
-    out = {"alignment": pd.DataFrame(rows, columns=["variant", "actor", "side", "frustration"]),
-           "alignment_summary": pd.DataFrame(summary)}
-    if scenario is not None and any(getattr(t, "kind", None) == "side" for t in scenario.theses):
+    frame = pd.DataFrame(rows, columns=["variant", "actor", "side", "frustration"])
+    if probabilities:
+        p_rows = [{"variant": p.variant, "actor": actor, "p_side0": float(v)}
+                  for p in probabilities for actor, v in p.same_side.items()]
+        frame = frame.merge(pd.DataFrame(p_rows), on=["variant", "actor"], how="outer")
+    out = {"alignment": frame, "alignment_summary": pd.DataFrame(summary)}
+    thesis_rows = [{"thesis": tid, "variant": p.variant, "model": "landscape",
+                    "probability": float("nan") if v is None else float(v), "runs": int(p.runs)}
+                   for p in probabilities for tid, v in p.theses.items()]
+    if thesis_rows:
+        out["side_theses"] = pd.DataFrame(thesis_rows)
+    if alignments and scenario is not None and any(getattr(t, "kind", None) == "side" for t in scenario.theses):
         from ..alignment import judge_side_theses
 
         out["side_verdicts"] = verdicts_frame(judge_side_theses(scenario, alignments))
@@ -123,6 +138,6 @@ def result_tables(kind: str, result: Any, scenario: Any = None) -> dict[str, pd.
     first = result[0] if isinstance(result, (list, tuple)) and result else result
     if kind == "sensitivity" and hasattr(first, "indices") and hasattr(first, "samples"):
         return sensitivity_tables(result)
-    if kind == "alignment" and hasattr(first, "sides") and hasattr(first, "frustration"):
+    if kind == "alignment" and (hasattr(first, "frustration") or hasattr(first, "same_side")):
         return alignment_tables(result, scenario)
     return generic_tables(kind, result)
