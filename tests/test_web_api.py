@@ -19,9 +19,16 @@ from stakes.models import base as model_base
 from stakes.models.base import ModelSpec
 from stakes.web import Limits, create_app
 from stakes.web.jobs import JobManager
-from tests.web_fixtures import SMALL_YAML, XSS, XSS_YAML, many_actors_csv, weighted_mean
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from tests.web_fixtures import (
+    SMALL_YAML,
+    XSS,
+    XSS_YAML,
+    BrokenStore,
+    many_actors_csv,
+    run_and_wait,
+    upload,
+    weighted_mean,
+)
 
 
 def _client(**kwargs) -> TestClient:
@@ -33,27 +40,6 @@ def _client(**kwargs) -> TestClient:
 def client():
     with _client() as c:
         yield c
-
-
-def upload(c: TestClient, text: str | bytes, name: str = "small.yaml"):
-    data = text.encode() if isinstance(text, str) else text
-    return c.post("/api/scenarios/upload", files={"file": (name, io.BytesIO(data), "application/octet-stream")})
-
-
-def run_and_wait(c: TestClient, sid: str, **body) -> dict:
-    r = c.post(f"/api/scenarios/{sid}/runs", json=body)
-    assert r.status_code == 202, r.text
-    return wait_job(c, r.json()["id"])
-
-
-def wait_job(c: TestClient, job_id: str, timeout: float = 60) -> dict:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["status"] not in ("queued", "running"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
 # -- listing, upload, download -------------------------------------------------------------------------
@@ -355,20 +341,9 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
         assert job["run_id"] in c.get("/").text
 
 
-class _BrokenStore:
-    def record(self, *args, **kwargs):
-        from stakes.store import StoreError
-
-        raise StoreError("disk full")
-
-    def list(self, **kwargs):
-        return pd.DataFrame(columns=["id", "kind", "scenario", "title", "seed", "version", "status",
-                                     "started", "finished", "label", "models", "variants"])
-
-
 def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():
     pytest.importorskip("sqlalchemy")
-    with TestClient(create_app(store=_BrokenStore(), start_method="fork")) as c:
+    with TestClient(create_app(store=BrokenStore(), start_method="fork")) as c:
         sid = upload(c, SMALL_YAML).json()["id"]
         job = run_and_wait(c, sid, models=["weighted-mean"])
         assert job["status"] == "failed" and "disk full" in job["error"] and job["run_id"] is None

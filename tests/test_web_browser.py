@@ -17,7 +17,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 from tests.web_fixtures import SMALL_YAML, XSS, XSS_YAML, weighted_mean  # noqa: E402
 
-pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("STAKES_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -28,8 +28,6 @@ from stakes.web import Limits, create_app  # noqa: E402
 from stakes.web.runs import new_record  # noqa: E402
 from tests.web_fixtures import SMALL_YAML  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 APP = create_app(limits=Limits(max_upload_bytes=200_000, job_seconds=10, max_running=1, max_queued=4),
                  start_method="fork")
 _CTX = APP.state.ctx

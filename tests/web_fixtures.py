@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import time
+from typing import Any
+
+import pandas as pd
+
 SMALL_YAML = """\
 stakes: 1
 id: small-talks
@@ -58,3 +64,38 @@ def many_actors_csv(n: int) -> str:
     lines = ["actor,issue,position,salience,capability"]
     lines += [f"actor{k},border,{k % 101},{50},{1 + k % 7}" for k in range(n)]
     return "\n".join(lines) + "\n"
+
+
+# -- API helpers -------------------------------------------------------------------------------------
+def upload(c: Any, text: str | bytes, name: str = "small.yaml"):
+    data = text.encode() if isinstance(text, str) else text
+    return c.post("/api/scenarios/upload", files={"file": (name, io.BytesIO(data), "application/octet-stream")})
+
+
+def run_and_wait(c: Any, sid: str, **body) -> dict:
+    r = c.post(f"/api/scenarios/{sid}/runs", json=body)
+    assert r.status_code == 202, r.text
+    return wait_job(c, r.json()["id"])
+
+
+def wait_job(c: Any, job_id: str, timeout: float = 60) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = c.get(f"/api/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+class BrokenStore:
+    """A run store whose writes fail (the web app must then show no run)."""
+
+    def record(self, *args, **kwargs):
+        from stakes.store import StoreError
+
+        raise StoreError("disk full")
+
+    def list(self, **kwargs):
+        return pd.DataFrame(columns=["id", "kind", "scenario", "title", "seed", "version", "status",
+                                     "started", "finished", "label", "models", "variants"])
