@@ -189,3 +189,25 @@ def test_ctrl_c_keeps_finished_chunks(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     kept = sorted(int(p.stem.split("-")[1]) for p in (out / "runs").glob("chunk-*.parquet"))
     assert manifest["finished"] == kept and not manifest["complete"] and len(kept) >= 2
+
+
+def test_sweep_command_several_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from stakes.cli import main
+
+    a, b = random_scenario(n=5, d=2, seed=1), random_scenario(n=7, d=1, seed=2)
+    save_scenario(a, tmp_path / "a.yaml")
+    save_scenario(b, tmp_path / "b.yaml")
+    out = tmp_path / "out"
+    argv = ["stakes", "sweep", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--runs", "300",
+            "--chunk-size", "100", "--out", str(out), "--format", "json"]
+    monkeypatch.setattr(sys, "argv", argv)
+    main()
+    payload = json.loads(capsys.readouterr().out)
+    assert [p["folder"] for p in payload] == ["a", "b"]
+    assert payload[0]["forecasts"] == simulate(a, 300).payload()["forecasts"]
+    assert payload[1]["theses"] == simulate(b, 300).payload()["theses"]
+    stamp = (out / "b" / "runs" / "chunk-00002.parquet").stat().st_mtime_ns
+    main()  # rerun: everything is on disk already
+    assert json.loads(capsys.readouterr().out) == payload
+    assert (out / "b" / "runs" / "chunk-00002.parquet").stat().st_mtime_ns == stamp
