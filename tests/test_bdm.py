@@ -146,15 +146,16 @@ def test_issues_run_independently():
 
 
 @st.composite
-def seeds(draw):
-    return draw(st.integers(0, 2**32 - 1)), draw(st.integers(2, 9)), draw(st.integers(1, 2))
+def cases(draw):
+    """A random scenario; a third of them on a coarse grid, so positions and distances tie exactly."""
+    seed, n, d = draw(st.integers(0, 2**32 - 1)), draw(st.integers(2, 9)), draw(st.integers(1, 2))
+    return random_arrays(np.random.default_rng(seed), 1, n, d, grid=draw(st.integers(0, 2)) == 0)
 
 
 @settings(max_examples=25, deadline=None)
-@given(seeds(), st.randoms(use_true_random=False))
-def test_permuting_actors_changes_nothing(case, rnd):
-    seed, n, d = case
-    arr = random_arrays(np.random.default_rng(seed), 1, n, d)
+@given(cases(), st.randoms(use_true_random=False))
+def test_permuting_actors_changes_nothing(arr, rnd):
+    n = arr.n_actors
     perm = list(range(n))
     rnd.shuffle(perm)
     moved = ScenarioArrays(tuple(arr.actor_ids[i] for i in perm), arr.issue_ids, arr.capability[:, perm],
@@ -166,23 +167,20 @@ def test_permuting_actors_changes_nothing(case, rnd):
 
 
 @settings(max_examples=25, deadline=None)
-@given(seeds(), st.floats(0.01, 1000))
-def test_scaling_capabilities_changes_nothing(case, factor):
-    seed, n, d = case
-    arr = random_arrays(np.random.default_rng(seed), 1, n, d)
+@given(cases(), st.floats(0.01, 1000))
+def test_scaling_capabilities_changes_nothing(arr, factor):
     a, b = bdm(arr), bdm(replace(arr, capability=arr.capability * factor))
     np.testing.assert_allclose(a.forecast, b.forecast, atol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
-@given(seeds(), st.floats(0.01, 100), st.floats(-1000, 1000))
-def test_rescaling_the_issue_maps_the_forecast(case, scale, shift):
-    seed, n, d = case
-    arr = random_arrays(np.random.default_rng(seed), 1, n, d)
+@given(cases(), st.floats(0.01, 100), st.floats(-1000, 1000))
+def test_rescaling_the_issue_maps_the_forecast(arr, scale, shift):
     moved = replace(arr, position=arr.position * scale + shift, scale_min=arr.scale_min * scale + shift,
                     scale_max=arr.scale_max * scale + shift)
     a, b = bdm(arr), bdm(moved)
     np.testing.assert_allclose(a.forecast * scale + shift, b.forecast, atol=1e-7 * scale * 100)
+    np.testing.assert_allclose(a.positions * scale + shift, b.positions, atol=1e-7 * scale * 100)
 
 
 def test_validation_rows_for_the_case():

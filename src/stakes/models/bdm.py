@@ -46,6 +46,11 @@ CHUNK_ROWS = 64
 rows for n = 30 when profiled) and bound memory."""
 
 
+TIE = 1e-12
+"""Distances (as a share of the scale) this close count as equal when an actor picks the nearest offer, so
+equidistant offers on both sides go to the lower position whatever the rounding (e.g. after rescaling)."""
+
+
 def _sorted_stats(x: np.ndarray, w: np.ndarray):
     """Sorted positions/weights and prefix sums of w and w·x, each (G, n+1) with a leading 0."""
     order = np.argsort(x, axis=1, kind="stable")
@@ -185,10 +190,10 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     xj = np.broadcast_to(x[:, None, :], (g, n, n))
 
     def least_move(mask: np.ndarray, current: np.ndarray) -> np.ndarray:
-        """Where i has an offer in ``mask``: the nearest offered position (ties: the lower one)."""
+        """Where i has an offer in ``mask``: the nearest offered position (ties within TIE: the lower one)."""
         key = np.where(mask, d, np.inf)
         best = key.min(2, keepdims=True)
-        pos = np.where(key == best, xj, np.inf).min(2)
+        pos = np.where(key <= best + TIE, xj, np.inf).min(2)
         return np.where(np.isfinite(best[:, :, 0]), pos, current)
 
     new = x
@@ -200,13 +205,16 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
             new = least_move(capitulate, new)
         compromise = soft & (total > 0)
         if compromise.any():
+            # the most enforceable proposer (largest b); ties (proposers sharing a position) → least move,
+            # then the lower position, so the actors' order never matters
             offered = np.where(compromise, b, -np.inf)
-            pick = np.argmax(offered, axis=2)[:, :, None]
-            target = np.take_along_axis(x, pick[:, :, 0], 1)
+            top = compromise & (offered == offered.max(2, keepdims=True))
             with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = np.abs(np.take_along_axis(a, pick, 2) / np.take_along_axis(b, pick, 2))[:, :, 0]
-                has = np.take_along_axis(offered, pick, 2)[:, :, 0] > -np.inf
-                new = np.where(has, x + (target - x) * ratio, new)
+                pos = x[:, :, None] + (xj - x[:, :, None]) * np.abs(a / b)
+            key = np.where(top, np.abs(pos - x[:, :, None]), np.inf)
+            best = key.min(2, keepdims=True)
+            choice = np.where(top & (key == best), pos, np.inf).min(2)
+            new = np.where(np.isfinite(best[:, :, 0]), choice, new)
     conflict = valid & (b > a) & (a > 0)
     if conflict.any():
         new = least_move(conflict, new)

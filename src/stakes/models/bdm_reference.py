@@ -69,6 +69,12 @@ def _eu(c: int, t: int, rho: float, x: list[float], s: list[float], prob: float,
             - q * u_sq - (1 - q) * (better * u_b + (1 - better) * u_w))
 
 
+def _nearest(offers: list[tuple[float, float]], span: float) -> float:
+    """The nearest offered position; distances within 1e-12 of the scale tie, and ties go to the lower."""
+    best = min(dist for dist, _ in offers)
+    return min(pos for dist, pos in offers if dist / span <= best / span + 1e-12)
+
+
 def _round(x: list[float], c: list[float], s: list[float], span: float, mid: float,
            p: dict[str, Any]) -> list[float]:
     """One round on one issue for the participating actors; returns the new positions."""
@@ -108,15 +114,17 @@ def _round(x: list[float], c: list[float], s: list[float], span: float, mid: flo
             if b > a > 0:
                 conflict.append((abs(x[j] - x[i]), x[j]))
             elif a < 0 < b and abs(a) < b:
-                compromise.append((b, x[i] + (x[j] - x[i]) * abs(a / b)))
+                offer = x[i] + (x[j] - x[i]) * abs(a / b)
+                compromise.append((b, -abs(offer - x[i]), -offer))
             elif a < 0 < b and abs(a) > b:
                 capitulate.append((abs(x[j] - x[i]), x[j]))
         if conflict:
-            new[i] = min(conflict)[1]  # least move
+            new[i] = _nearest(conflict, span)  # least move
         elif compromise:
-            new[i] = max(compromise, key=lambda o: o[0])[1]  # most enforceable: proposer's highest EU
+            # most enforceable (proposer's highest EU); ties: least move, then the lower position
+            new[i] = -max(compromise)[2]
         elif capitulate:
-            new[i] = min(capitulate)[1]
+            new[i] = _nearest(capitulate, span)
     return new
 
 
