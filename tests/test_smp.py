@@ -82,6 +82,14 @@ def test_every_turn_matches_ktab_log(soe_result):
     assert np.abs(soe_result.positions[0] - log.positions).max() <= LOG_PRECISION
 
 
+def test_win_probabilities_match_ktab_log(soe):
+    """KTAB's reported winning probability of each actor's position, every turn, to the log's 4 decimals."""
+    spec = get_model("smp")
+    res = spec.run(soe, **spec.resolve({"win_probabilities": True}))
+    log = parse_ktab_log(LOG)
+    assert np.abs(res.extra["win_probability"][0] - log.win_probability).max() <= 5e-5 + 1e-12
+
+
 def test_final_positions_match_ktab_exactly(soe_result):
     assert np.abs(soe_result.positions[0, -1] - KTAB_FINAL_FULL).max() < 1e-9
 

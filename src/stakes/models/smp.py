@@ -35,7 +35,7 @@ import numpy as np
 from ..arrays import ScenarioArrays
 from ..errors import OptionError
 from .base import ModelResult, ModelSpec, Parameter, register
-from .smp_batch import run_batch
+from .smp_batch import run_batch, win_probabilities
 from .smp_core import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
@@ -117,7 +117,11 @@ def smp(arrays: ScenarioArrays, **params: Any) -> ModelResult:
     length = max(p[0].shape[1] for p in parts)
     traj = np.concatenate([_pad(p[0], length) for p in parts], axis=0)
     steps = np.concatenate([p[1] for p in parts])
-    return _finish(arrays, traj, steps, "smp")
+    result = _finish(arrays, traj, steps, "smp")
+    if params.get("win_probabilities"):
+        result.extra["win_probability"] = np.stack(
+            [win_probabilities(traj[:, t], s, c, opt) for t in range(traj.shape[1])], axis=1)
+    return result
 
 
 def smp_reference(arrays: ScenarioArrays, **params: Any) -> ModelResult:
@@ -150,6 +154,8 @@ PARAMETERS = (
     Parameter("stop_ratio", 0.02, "stop when a turn's movement falls below this share of the first turn's"),
     Parameter("min_sig_delta", 1e-4, "added to the first turn's movement (guards 0/0)"),
     Parameter("seed", 0, "seed of the draws when state_transition is stochastic"),
+    Parameter("win_probabilities", False, "also report KTAB's per-turn winning probability of each actor's "
+              "position (extra['win_probability'], (B, T+1, n))", (False, True)),
 )
 
 SPEC = register(ModelSpec(

@@ -233,3 +233,27 @@ def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> 
         history.append(new)
         x = new
     return np.stack(history, axis=1), steps
+
+
+POSITION_TOLERANCE = 1e-3
+"""SMPModel::posTol: positions closer than this (Euclidean, on [0, 1]) count as one (0.1 on 0–100)."""
+
+
+def win_probabilities(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> np.ndarray:
+    """KTAB's reported "winning probability" of each actor's position in a state (SMPState::pDist(-1) and
+    State::posProb): a Condorcet PCE over the distinct positions (KBase::ueIndices: first occurrence within
+    ``POSITION_TOLERANCE``), each actor voting with its own risk-aware utilities and its capability; an actor
+    gets the probability of the last distinct position it is equivalent to. ``(B, n)``."""
+    b_n, n, _ = x.shape
+    ar = np.arange(n)
+    close = np.linalg.norm(x[:, :, None, :] - x[:, None, :, :], axis=-1) < POSITION_TOLERANCE  # (B, i, k)
+    unique = np.zeros((b_n, n), dtype=bool)
+    for i in range(n):  # greedy first occurrence, vectorised over runs
+        unique[:, i] = ~(close[:, i, :i] & unique[:, :i]).any(-1)
+    _, u = utilities(x, s, c, opt)
+    own = u[:, ar, ar, :]
+    coal = coalition_matrix(own, c, opt.voting_rule)
+    pv = victory_matrix(coal, opt.victory_model)
+    p = pce(pv, coal, unique[:, None, :], opt.pce_model)[:, 0, :]
+    last = np.where(close & unique[:, None, :], ar[None, None, :], -1).max(-1)
+    return np.take_along_axis(p, last, axis=1)
