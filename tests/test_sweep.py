@@ -202,12 +202,19 @@ def test_sweep_command_several_scenarios(tmp_path: Path, monkeypatch: pytest.Mon
     argv = ["stakes", "sweep", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--runs", "300",
             "--chunk-size", "100", "--out", str(out), "--format", "json"]
     monkeypatch.setattr(sys, "argv", argv)
-    main()
+
+    def run() -> None:
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code
+
+    run()
     payload = json.loads(capsys.readouterr().out)
     assert [p["folder"] for p in payload] == ["a", "b"]
     assert payload[0]["forecasts"] == simulate(a, 300).payload()["forecasts"]
     assert payload[1]["theses"] == simulate(b, 300).payload()["theses"]
     stamp = (out / "b" / "runs" / "chunk-00002.parquet").stat().st_mtime_ns
-    main()  # rerun: everything is on disk already
+    run()  # rerun: everything is on disk already
     assert json.loads(capsys.readouterr().out) == payload
     assert (out / "b" / "runs" / "chunk-00002.parquet").stat().st_mtime_ns == stamp
