@@ -208,6 +208,9 @@ def test_bad_parameters_are_clear_errors(emissions, params):
 
     with pytest.raises(OptionError, match="bdm"):
         run_model("bdm", emissions, params)
+    for engine in (bdm, bdm_reference):
+        with pytest.raises(OptionError, match="bdm"):
+            engine(emissions, **params)
 
 
 def test_positions_beyond_the_scale_stay_finite():

@@ -249,7 +249,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     ``threads`` > 1 runs chunks on a thread pool (numpy releases the GIL); results do not depend on it.
     """
     bsz, n, d = arrays.position.shape
-    rounds = check_params(rounds, Q, T, tolerance)
+    rounds = check_params(rounds, Q, T, tolerance, report=report, probability=probability, perception=perception)
 
     def fold(a: np.ndarray) -> np.ndarray:  # (B, n, d) -> (B·d, n)
         return np.ascontiguousarray(np.moveaxis(a, 2, 1).reshape(bsz * d, n), dtype=float)

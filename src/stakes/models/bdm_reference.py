@@ -16,9 +16,15 @@ from ..arrays import ScenarioArrays
 from ..errors import OptionError
 from .base import ModelResult
 
+CHOICES = {"report": ("mean-of-rounds", "final-round"), "probability": ("scholz", "pairwise"),
+           "perception": ("receiver", "own")}
 
-def check_params(rounds: Any, q: Any, t: Any, tolerance: Any) -> int:
-    """Validate the numeric parameters (both engines); returns ``rounds`` as an int."""
+
+def check_params(rounds: Any, q: Any, t: Any, tolerance: Any, **choices: Any) -> int:
+    """Validate the parameters (both engines); returns ``rounds`` as an int."""
+    for name, value in choices.items():
+        if value not in CHOICES[name]:
+            raise OptionError(f"model 'bdm' parameter '{name}' must be one of {CHOICES[name]}, got {value!r}")
     def number(name: str, value: Any, lo: float, hi: float) -> float:
         try:
             v = float(value)
@@ -132,7 +138,7 @@ def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: fl
                   tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
                   perception: str = "receiver") -> ModelResult:
     """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly)."""
-    rounds = check_params(rounds, Q, T, tolerance)
+    rounds = check_params(rounds, Q, T, tolerance, report=report, probability=probability, perception=perception)
     p = {"Q": Q, "T": T, "probability": probability, "perception": perception}
     bsz, n, d = arrays.position.shape
     positions = np.repeat(arrays.position[:, None], rounds + 1, axis=1).astype(float)
