@@ -41,12 +41,12 @@ REPORT_CSP = ("sandbox allow-scripts allow-popups allow-downloads; default-src '
 
 
 def create_app(db_url: str | None = None, token: str | None = None, limits: Limits | None = None,
-               start_method: str = "spawn", store: Any = None) -> FastAPI:
+               start_method: str | None = None, store: Any = None) -> FastAPI:
     """A new app. ``db_url``: record runs in this run store (None: memory only, or pass ``store``).
 
     ``token``: require it on every request (use when binding beyond 127.0.0.1). ``limits``: see
-    :class:`~stakes.web.limits.Limits`. ``start_method``: how job processes start (``spawn`` is safe
-    everywhere; ``fork`` starts faster on Linux).
+    :class:`~stakes.web.limits.Limits`. ``start_method``: how job processes start (default
+    ``forkserver`` where available, else ``spawn``; see :func:`stakes.web.jobs.job_context`).
     """
     limits = limits or Limits()
     store_error = None

@@ -56,6 +56,21 @@ class Job:
         }
 
 
+def job_context(start_method: str | None = None) -> Any:
+    """The multiprocessing context jobs start in.
+
+    Default: ``forkserver`` where the platform has it (a clean server process, started once with the
+    model code imported, forks each job: ~0.2 s a job instead of ~1.5 s for ``spawn``, and without
+    ``fork``'s hazards in a threaded server), else ``spawn``.
+    """
+    if start_method is None:
+        start_method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        ctx.set_forkserver_preload(["stakes.web.tasks"])
+    return ctx
+
+
 def _child_main(task: Task, payload: dict[str, Any], conn: Any) -> None:
     from ..errors import StakesError
 
@@ -77,10 +92,10 @@ class JobManager:
     """Runs tasks in child processes with a time limit; ``on_done(job)`` is called when one succeeds."""
 
     def __init__(self, limits: Limits, on_done: Callable[[Job], None] | None = None,
-                 start_method: str = "spawn") -> None:
+                 start_method: str | None = None) -> None:
         self.limits = limits
         self._on_done = on_done
-        self._ctx = multiprocessing.get_context(start_method)
+        self._ctx = job_context(start_method)
         self._pool = ThreadPoolExecutor(max_workers=limits.max_running, thread_name_prefix="stakes-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._procs: dict[str, Any] = {}
