@@ -69,4 +69,6 @@ def serve_command(
         console.print("bound to localhost only: no token needed", highlight=False)
     store_error = application.state.ctx.store_error
     console.print(store_error if store_error else f"runs stored in {url or 'memory only'}", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # bounded concurrency and short keep-alive: a flood of connections gets 503s, not an exhausted server
+    uvicorn.run(application, host=host, port=port, log_level="warning", limit_concurrency=100,
+                timeout_keep_alive=5)
