@@ -123,8 +123,8 @@ def resolve_spreads(scenario: Scenario, override: SpreadOverride | None = None) 
 
 @dataclass(frozen=True)
 class Noise:
-    """Standardised draws for runs ``start..stop``: ``position``/``salience`` ``(B, n, d)``, ``capability``
-    ``(B, n)``; N(0, 1) for ``normal``, U(-1, 1) for ``uniform``."""
+    """Standardised draws (float32) for runs ``start..stop``: ``position``/``salience`` ``(B, n, d)``,
+    ``capability`` ``(B, n)``; N(0, 1) for ``normal``, U(-1, 1) for ``uniform``."""
 
     actor_ids: tuple[str, ...]
     start: int
@@ -147,10 +147,11 @@ def draw_noise(seed: int, actor_ids: tuple[str, ...], n_issues: int, start: int,
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1 if stop > start else start // BLOCK):
         rng = block_rng(seed, block)
+        # float32 draws: twice as fast and half the memory; ample precision for input noise
         if distribution == "uniform":
-            draws = rng.uniform(-1.0, 1.0, size=(BLOCK, n * (2 * n_issues + 1)))
+            draws = 2 * rng.random(size=(BLOCK, n * (2 * n_issues + 1)), dtype=np.float32) - 1
         else:
-            draws = rng.standard_normal(size=(BLOCK, n * (2 * n_issues + 1)))
+            draws = rng.standard_normal(size=(BLOCK, n * (2 * n_issues + 1)), dtype=np.float32)
         lo = max(start - block * BLOCK, 0)
         hi = min(stop - block * BLOCK, BLOCK)
         sub = draws[lo:hi]
@@ -185,13 +186,17 @@ def apply_noise(arrays: ScenarioArrays, spreads: Spreads, noise: Noise) -> Scena
         rows = np.array([index[a] for a in arrays.actor_ids], dtype=int)
     except KeyError as exc:
         raise ValueError(f"actor {exc.args[0]!r} has no draws") from None
-    mask = arrays.mask[None]
-    lo, hi = arrays.scale_min, arrays.scale_max
-    pos = arrays.position[:1] + spreads.position[None] * noise.position[:, rows]
-    pos = np.where(mask, np.clip(pos, lo, hi), arrays.position[:1])
-    sal = arrays.salience[:1] + spreads.salience[None] * noise.salience[:, rows]
-    sal = np.where(mask, np.clip(sal, 0.0, 1.0), 0.0)
-    factor = capability_factor(spreads.capability[None], noise.capability[:, rows], spreads.distribution)
+    identity = len(rows) == len(noise.actor_ids) and bool((rows == np.arange(len(rows))).all())
+    pick = slice(None) if identity else rows
+    # in place on fresh copies: x + sd·z, clipped; unmasked cells have sd 0 and keep their value
+    pos = noise.position[:, pick] * spreads.position[None]
+    pos += arrays.position[:1]
+    np.clip(pos, arrays.scale_min, arrays.scale_max, out=pos)
+    sal = noise.salience[:, pick] * spreads.salience[None]
+    sal += arrays.salience[:1]
+    np.clip(sal, 0.0, 1.0, out=sal)
+    factor = capability_factor(spreads.capability[None], noise.capability[:, pick].astype(float),
+                               spreads.distribution)
     cap = arrays.capability[:1] * factor[:, :, None]
     return replace(arrays, position=pos, salience=sal, capability=cap)
 
