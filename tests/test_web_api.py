@@ -338,7 +338,8 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
         assert after["results"] == before["results"] and after["verdicts"] == before["verdicts"]
         report = c.get(f"/api/runs/{job['run_id']}/report.html")
         assert report.status_code == 200 and "Small talks" in report.text
-        assert job["run_id"] in c.get("/").text
+        index = c.get("/").text
+        assert job["run_id"] in index and f'data-run="{job["run_id"]}"' in index  # "open for editing"
 
 
 def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():

@@ -38,8 +38,12 @@ def favicon() -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, ctx: Ctx) -> HTMLResponse:
+    runs = list(reversed(list_runs(ctx)))  # newest first
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in runs:  # the scenarios runs were made with: the newest run of each (id, title)
+        latest.setdefault((r["scenario"], r["title"]), r)
     return _page(request, "index.html", builtins=builtin_names(), entries=ctx.workspace.list(),
-                 runs=list(reversed(list_runs(ctx)))[:50], store_error=ctx.store_error,
+                 runs=runs[:50], scenarios=list(latest.values())[:50], store_error=ctx.store_error,
                  stored=ctx.store is not None)
 
 

@@ -52,6 +52,12 @@
         location.href = "/s/" + e.id;
       } catch (err) { status(err.message, "error"); }
     }));
+    $$("button.open-run-scenario").forEach((b) => b.addEventListener("click", async () => {
+      try {
+        const e = await api("POST", "/api/runs/" + b.dataset.run + "/scenario");
+        location.href = "/s/" + e.id;
+      } catch (err) { status(err.message, "error"); }
+    }));
     const form = $("#upload-form");
     if (form) form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
