@@ -64,6 +64,11 @@ def record_from_tables(run_id: str, kind: str, scenario: Scenario, tables: dict[
                        scenario_id: str | None = None) -> RunRecord:
     """A run from its tidy tables (:mod:`stakes.report.tidy`): the same for a live and a stored run."""
     main = tables.get("forecast" if kind == "forecast" else "summary")
+    if main is not None:  # runs recorded without their lists: take them from the results
+        if not models and "model" in main:
+            models = [str(m) for m in dict.fromkeys(main["model"])]
+        if not variants and "variant" in main:
+            variants = [str(v) for v in dict.fromkeys(main["variant"])]
     return RunRecord(
         id=run_id, kind=kind, scenario=scenario, models=list(models), variants=list(variants), seed=seed,
         runs=runs, frame=pd.DataFrame() if main is None else main, trajectories=tables.get("trajectories"),

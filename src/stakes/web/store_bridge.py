@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from .context import WebContext
 from .jobs import Job
 from .runs import RunRecord, record_from_tables
@@ -45,7 +47,8 @@ def stored_summaries(ctx: WebContext, limit: int = 200) -> list[dict[str, Any]]:
         out.append({
             "id": f"s{row['id']}", "kind": row["kind"], "scenario": row["scenario"], "title": row["title"],
             "scenario_id": None, "models": [m for m in str(row["models"] or "").split(",") if m],
-            "variants": [v for v in str(row["variants"] or "").split(",") if v], "seed": row["seed"],
+            "variants": [v for v in str(row["variants"] or "").split(",") if v],
+            "seed": None if pd.isna(row["seed"]) else int(row["seed"]),
             "runs": None, "created": row["started"].timestamp(), "stored_id": str(row["id"]),
             "version": row["version"],
         })
