@@ -11,8 +11,10 @@ capabilities):
 * ratios printed side by side: µs per run, and time relative to the smallest B at the same n (a linear
   cost in B gives B/B0) and to the smallest n at the same B.
 
-A configuration whose time, extrapolated linearly in B from the last measured B at that n, would exceed
---max-seconds is skipped and its prediction printed instead.
+A configuration whose time, extrapolated from the nearest measurement (linearly in B at the same n, or as n²
+from the next smaller n at the same B with the exponent seen between the two largest smaller n, 2 — the
+pairwise models' cost — when only one is known), would exceed --max-seconds is skipped and
+its prediction printed instead.
 
     python benchmarks/bench_scaling.py                       # weighted-mean, weighted-median, bdm
     python benchmarks/bench_scaling.py --models bdm --actors 10 30 --runs 1000 10000
@@ -69,6 +71,22 @@ def measure(model: str, n: int, runs: int, d: int, chunk: int) -> tuple[float, i
     return got["seconds"], got["peak"]
 
 
+def predict(measured: dict[tuple[int, int], float], last: tuple[int, float] | None, n: int,
+            runs: int) -> float | None:
+    """Expected seconds from the nearest known (or predicted) configuration; None if nothing is known."""
+    if last is not None:
+        return last[1] * runs / last[0]
+    smaller = sorted(m for (m, r) in measured if r == runs and m < n)
+    if not smaller:
+        return None
+    m = smaller[-1]
+    power = 2.0  # pairwise models; refined from the two largest smaller n when both are known
+    if len(smaller) >= 2 and measured[(smaller[-2], runs)] > 0:
+        m0 = smaller[-2]
+        power = float(np.clip(np.log(measured[(m, runs)] / measured[(m0, runs)]) / np.log(m / m0), 1.0, 3.0))
+    return measured[(m, runs)] * (n / m) ** power
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["weighted-mean", "weighted-median", "bdm"])
@@ -93,16 +111,19 @@ def main() -> None:
     for model in models:
         base_time: dict[int, tuple[int, float]] = {}   # n -> (B0, t0)
         n0_time: dict[int, float] = {}                 # B -> time at the smallest n
+        measured: dict[tuple[int, int], float] = {}
         for n in args.actors:
             last: tuple[int, float] | None = None
             for runs in args.runs:
-                if last is not None and last[1] * runs / last[0] > args.max_seconds:
-                    pred = last[1] * runs / last[0]
+                pred = predict(measured, last, n, runs)
+                if pred is not None and pred > args.max_seconds:
+                    measured[(n, runs)] = pred
                     print(f"{model:16} {n:>4} {runs:>7} {'skipped':>9}  (predicted {pred:,.0f} s)")
                     rows.append({"model": model, "n": n, "runs": runs, "skipped": True, "predicted_s": pred})
                     continue
                 t, peak = measure(model, n, runs, args.issues, args.chunk)
                 last = (runs, t)
+                measured[(n, runs)] = t
                 _b0, t0 = base_time.setdefault(n, (runs, t))
                 n0 = n0_time.setdefault(runs, t)
                 print(f"{model:16} {n:>4} {runs:>7} {t:>9.3f} {1e6 * t / runs:>9.1f} {t / t0:>7.1f} "
