@@ -330,10 +330,15 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
     with RunStore(url) as store:
         listed = store.list()
         assert list(listed["status"]) == ["finished"] and list(listed["seed"]) == [7]
+        # runs other commands recorded: one without seed or lists, one of a kind the app does not show
+        frame = pd.DataFrame({"variant": ["baseline"], "model": ["mean"], "issue": ["border"], "value": [1.0]})
+        other = store.record("forecast", loads_yaml(SMALL_YAML), {"forecast": frame}, seed=None)
+        store.record("sensitivity", loads_yaml(SMALL_YAML), {"drivers": frame})
     # a new server on the same store lists the run with its seed and version, and serves it
     with TestClient(create_app(db_url=url, start_method="fork")) as c:
         runs = c.get("/api/runs").json()
-        assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7)] and runs[0]["version"]
+        assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7), (f"s{other}", None)]
+        assert runs[0]["version"] and runs[1]["models"] == ["mean"]
         after = c.get(f"/api/runs/{job['run_id']}").json()
         assert after["results"] == before["results"] and after["verdicts"] == before["verdicts"]
         report = c.get(f"/api/runs/{job['run_id']}/report.html")
