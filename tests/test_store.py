@@ -275,3 +275,56 @@ def test_bad_urls_are_clear_errors(tmp_path):
         RunStore("nosuchdialect://x/y")
     with pytest.raises(StoreError, match="cannot"):
         RunStore("postgresql+psycopg://nobody@/nodb?host=/nonexistent-dir&port=1")
+
+
+def test_every_kind_records_its_metadata(db_url, small, monkeypatch):
+    from stakes.alignment import align_variants, side_probabilities
+    from stakes.report import tidy
+    from stakes.simulate import simulate
+    from stakes.store import record_alignment, record_simulation
+
+    noisy = small.model_copy(update={"uncertainty": small.uncertainty.model_copy(update={
+        "default": small.uncertainty.default.model_copy(update={"position": 5.0})})})
+    sim = simulate(noisy, runs=40, models=["weighted-mean"], variants=["baseline", "us-out"], seed=99)
+    monkeypatch.setattr(tidy, "MAX_STORED_DRAWS", 10)  # too many draws: keep the summaries only
+    sim_id = record_simulation(sim, noisy, db_url)
+    al_id = record_alignment([*align_variants(small), side_probabilities(small, "baseline", runs=20)], small,
+                             db_url)
+    with RunStore(db_url) as store:
+        run = store.get(sim_id)
+        assert (run.kind, run.seed, run.models, run.variants) == ("simulation", 99, ["weighted-mean"],
+                                                                  ["baseline", "us-out"])
+        assert run.options["runs"] == 40 and run.options["complete"] is True
+        assert "runs" not in run.table_names
+        assert_frame_equal(store.table(sim_id, "summary"), sim.summary().astype(
+            {"variant": object, "issue": object, "model": object}))
+        al = store.get(al_id)
+        assert al.kind == "alignment" and al.models == ["landscape"]
+        assert al.variants == ["baseline", "us-out", "us-out-hu-up"]
+        sides = store.table(al_id, "alignment")
+        assert set(sides.columns) >= {"variant", "actor", "side", "p_side0"}
+
+
+def test_concurrent_writers_each_get_their_whole_run(db_url, small):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            with RunStore(db_url) as store:
+                store.record("forecast", small, {"t": pd.DataFrame({"k": [k] * 200})}, label=f"w{k}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with RunStore(db_url) as store:
+        runs = store.list()
+        assert sorted(runs.label) == ["w0", "w1", "w2", "w3"]
+        for rid, label in zip(runs.id, runs.label, strict=True):
+            assert store.table(int(rid), "t").k.tolist() == [int(label[1:])] * 200

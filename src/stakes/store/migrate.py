@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,7 @@ from .errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "stakes_alembic_version"
+_LOCK = threading.Lock()  # Alembic's `context` proxy is process-global: one migration at a time per process
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -42,6 +44,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     A store written by a newer ``stakes`` (a revision these scripts do not know) is refused rather than
     guessed at. Two processes opening a fresh store at once may race; the loser re-checks and moves on.
     """
+    with _LOCK:
+        _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
     script = ScriptDirectory.from_config(alembic_config())
     target = script.get_current_head() if revision == "head" else revision
     for attempt in range(2):
