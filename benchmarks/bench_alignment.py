@@ -109,6 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--far", action="store_true", help="measure how far n goes in 60 s (minutes)")
+    ap.add_argument("--hard-cases", type=int, default=100, help="extra cases with n = 20…24")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -117,6 +118,8 @@ def main() -> None:
     if args.far:
         bench_far(25)
     bench_agreement(50 if args.quick else args.cases, 4, 18)
+    if not args.quick and args.hard_cases:
+        bench_agreement(args.hard_cases, 20, 24)
     bench_restart([100] if args.quick else [100, 300])
 
 
