@@ -18,16 +18,26 @@ from .exchange_reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALI
 DEAD = -np.inf
 
 
+_FIELDS = ("p", "q", "ei", "ej", "ksi", "ksj", "kdi", "kdj", "alive", "xi", "xj", "wi", "wj", "mi", "mj", "gain",
+           "score", "hi", "hj", "upd", "ud", "const")
+# columns of Cands.const, fixed for a round: saliences, capabilities, Σ c·s and Σ c·s·x of both issues, ...
+SIP, SIQ, SJP, SJQ, CIQ, CJP, DENP, DENQ, WIQ, WJP, XI0, XJ0, NUMP, NUMQ = range(14)
+
+
 @dataclass
 class Cands:
-    """Candidate exchanges of one round: columns are (p, q, first actor, second actor) quadruples."""
+    """Candidate exchanges of one round, ``(B, E)``: column e of row b is row b's e-th candidate in Decide's
+    creation order (issue pair, then A×D before B×C, then actor order); unused columns are dead."""
 
-    p: np.ndarray  # (E,) issue that i demands and j supplies
-    q: np.ndarray  # (E,) issue that i supplies and j demands
-    ei: np.ndarray  # (B, E) actor i
-    ej: np.ndarray  # (B, E) actor j
-    rank: np.ndarray  # (B, E) Decide's creation order within the row
-    alive: np.ndarray  # (B, E)
+    p: np.ndarray  # issue that i demands and j supplies
+    q: np.ndarray  # issue that i supplies and j demands
+    ei: np.ndarray  # actor i
+    ej: np.ndarray  # actor j
+    ksi: np.ndarray  # keys actor·d + issue: i's supply, j's supply, i's demand, j's demand
+    ksj: np.ndarray
+    kdi: np.ndarray
+    kdj: np.ndarray
+    alive: np.ndarray
     xi: np.ndarray  # current supply positions
     xj: np.ndarray
     wi: np.ndarray  # own positions on the demand issue (fixed in a round)
@@ -35,9 +45,24 @@ class Cands:
     mi: np.ndarray  # current moves
     mj: np.ndarray
     gain: np.ndarray
+    score: np.ndarray  # gain rounded to GAIN_QUANTUM (int64), -1 when dead
     hi: np.ndarray  # (B, E, 3): min, max, sum of earlier moves of i (Decide's move history)
     hj: np.ndarray
     upd: np.ndarray  # (B, E, 2, n): positions recorded for other actors on p (0) and q (1); NaN = none
+    ud: np.ndarray  # (B, E, 2): Σ_a w_a (upd_a − x_a) over the recorded actors (the outcome's shift × Σ w)
+    const: np.ndarray  # (B, E, 14): see SIP … NUMQ
+
+    def compact(self) -> Cands:
+        """Drop dead columns (live ones keep their order in each row)."""
+        order = np.argsort(~self.alive, axis=1, kind="stable")
+        width = max(int(self.alive.sum(1).max()), 1)
+        order = order[:, :width]
+        out = {}
+        for name in _FIELDS:
+            a = getattr(self, name)
+            idx = order.reshape(order.shape + (1,) * (a.ndim - 2))
+            out[name] = np.take_along_axis(a, idx, 1)
+        return Cands(**out)
 
 
 def _pairs(n: int, d: int) -> tuple[np.ndarray, ...]:
@@ -72,16 +97,25 @@ class Round:
         first = np.where(ga < gb, a, b)  # the member of group A (resp. B) comes first in Decide's loops
         second = np.where(ga < gb, b, a)
         block = (np.minimum(ga, gb) == 1).astype(np.intp)
-        key = ((k * 2 + block) * n + first) * n + second
-        rank = np.argsort(np.argsort(key, axis=1, kind="stable"), axis=1)
+        key = np.where(ok, ((k * 2 + block) * n + first) * n + second, np.iinfo(np.intp).max)
+        order = np.argsort(key, axis=1, kind="stable")[:, :max(int(ok.sum(1).max()), 1)]
         rows = np.arange(B)[:, None]
+        ok = np.take_along_axis(ok, order, 1)
+        p, q = p[order], q[order]
+        first, second = np.take_along_axis(first, order, 1), np.take_along_axis(second, order, 1)
         swap = s[rows, first, p] / s[rows, first, q] < s[rows, second, p] / s[rows, second, q]
         ei, ej = np.where(swap, second, first), np.where(swap, first, second)
-        E = len(p)
+        E = p.shape[1]
         hist = np.tile(np.array([np.inf, -np.inf, 0.0]), (B, E, 1))
-        cd = Cands(p, q, ei, ej, rank, ok.copy(), x[rows, ei, q], x[rows, ej, p], x[rows, ei, p], x[rows, ej, q],
-                   np.zeros((B, E)), np.zeros((B, E)), np.zeros((B, E)), hist, hist.copy(),
-                   np.full((B, E, 2, n), np.nan))
+        zeros = np.zeros((B, E))
+        cd = Cands(p, q, ei, ej, ei * d + q, ej * d + p, ei * d + p, ej * d + q, ok.copy(),
+                   x[rows, ei, q], x[rows, ej, p], x[rows, ei, p], x[rows, ej, q], zeros, zeros.copy(),
+                   zeros.copy(), np.full((B, E), -1, dtype=np.int64), hist, hist.copy(),
+                   np.full((B, E, 2, n), np.nan), np.zeros((B, E, 2)),
+                   np.stack([s[rows, ei, p], s[rows, ei, q], s[rows, ej, p], s[rows, ej, q], self.c[rows, ei, q],
+                             self.c[rows, ej, p], self.den[rows, p], self.den[rows, q], self.w[rows, ei, q],
+                             self.w[rows, ej, p], x[rows, ei, q], x[rows, ej, p], self.num[rows, p],
+                             self.num[rows, q]], axis=2))
         self.calculate(cd, *np.nonzero(cd.alive))
         return cd
 
@@ -89,18 +123,15 @@ class Round:
     def calculate(self, cd: Cands, r: np.ndarray, e: np.ndarray) -> None:
         if len(r) == 0:
             return
-        s, c = self.s, self.c
-        p, q, i, j = cd.p[e], cd.q[e], cd.ei[r, e], cd.ej[r, e]
         xi, xj, wi, wj = cd.xi[r, e], cd.xj[r, e], cd.wi[r, e], cd.wj[r, e]
-        sip, siq, sjp, sjq = s[r, i, p], s[r, i, q], s[r, j, p], s[r, j, q]
-        ciq, cjp = c[r, i, q], c[r, j, p]
-        dpp, dqq = self.den[r, p], self.den[r, q]
+        k = cd.const[r, e].T
+        sip, siq, sjp, sjq, ciq, cjp, dpp, dqq = k[SIP], k[SIQ], k[SJP], k[SJQ], k[CIQ], k[CJP], k[DENP], k[DENQ]
         gap_p, gap_q = np.abs(wi - xj), np.abs(wj - xi)
         dp = gap_p * sjp * cjp / dpp
         dq = (sjp + sip) / (sjq + siq) * dp
         mi = dq * dqq / (ciq * siq)
         mj = gap_p
-        over = np.abs(mi) > gap_q
+        over = np.abs(mi) > gap_q  # i would overshoot: i moves fully, j part-way
         dq2 = gap_q * siq * ciq / dqq
         dp2 = (siq + sjq) / (sip + sjp) * dq2
         dq, dp = np.where(over, dq2, dq), np.where(over, dp2, dp)
@@ -109,93 +140,98 @@ class Round:
         mi = np.where(xi > wj, -mi, mi)
         mj = np.where(xj > wi, -mj, mj)
         gain = np.abs(dq * siq - dp * sip)
-        valid = _valid(mi, xi, cd.hi[r, e]) & _valid(mj, xj, cd.hj[r, e]) & (gain >= EPS)
-        # the outcome must not pass the partner's position: i's side first, then j's (Decide's order)
-        for me_is_i in (True, False):
-            mi, mj, gain = self._check(cd, r, e, valid, mi, mj, gain, me_is_i)
-        valid &= _valid(mi, xi, cd.hi[r, e]) & _valid(mj, xj, cd.hj[r, e])
+        hi, hj = cd.hi[r, e], cd.hj[r, e]
+        valid = _valid(mi, xi, hi) & _valid(mj, xj, hj) & (gain >= EPS)
+        if valid.any():
+            # the outcome must not pass the partner's position: i's side first, then j's (Decide's order)
+            args = (k, cd.ei[r, e], cd.ej[r, e], xi, xj, wi, wj)
+            mi, mj, gain = self._check(cd, r, e, valid, mi, mj, gain, True, args)
+            mi, mj, gain = self._check(cd, r, e, valid, mi, mj, gain, False, args)
+            valid &= _valid(mi, xi, hi) & _valid(mj, xj, hj)
         cd.mi[r, e], cd.mj[r, e], cd.gain[r, e] = mi, mj, gain
         cd.alive[r, e] = valid
+        cd.score[r, e] = np.where(valid, np.round(gain / GAIN_QUANTUM), -1).astype(np.int64)
 
-    def _check(self, cd: Cands, r, e, valid, mi, mj, gain, me_is_i: bool):
-        s, c = self.s, self.c
-        if me_is_i:
-            me, other, k, ko, slot = cd.ei[r, e], cd.ej[r, e], cd.q[e], cd.p[e], 1
-            x_me, x_o, want_me, want_o, m_me, m_o = cd.xi[r, e], cd.xj[r, e], cd.wi[r, e], cd.wj[r, e], mi, mj
+    def _check(self, cd: Cands, r, e, valid, mi, mj, gain, me_is_i: bool, args):
+        k, i, j, xi, xj, wi, wj = args
+        if me_is_i:  # i supplies q (slot 1)
+            me, slot, x_me, x_o, want_me, want_o, m_me = i, 1, xi, xj, wi, wj, mi
+            s_mk, c_mk, s_ok, s_mo, s_oo, c_oo = k[SIQ], k[CIQ], k[SJQ], k[SIP], k[SJP], k[CJP]
+            den, den_o, w_me, x_me0, num = k[DENQ], k[DENP], k[WIQ], k[XI0], k[NUMQ]
         else:
-            me, other, k, ko, slot = cd.ej[r, e], cd.ei[r, e], cd.p[e], cd.q[e], 0
-            x_me, x_o, want_me, want_o, m_me, m_o = cd.xj[r, e], cd.xi[r, e], cd.wj[r, e], cd.wi[r, e], mj, mi
-        w = self.w[r, :, k]  # (m, n)
-        upd = cd.upd[r, e, slot]  # (m, n)
-        has = ~np.isnan(upd)
-        x0 = self.x[r, :, k]
-        ud = np.where(has, w * (np.where(has, upd, 0.0) - x0), 0.0).sum(1)
-        rows = np.arange(len(r))
-        w_me, x_me0 = w[rows, me], x0[rows, me]
-        own_upd = np.where(has[rows, me], w_me * (upd[rows, me] - x_me0), 0.0)
-        den, base = self.den[r, k], self.num[r, k] + ud
+            me, slot, x_me, x_o, want_me, want_o, m_me = j, 0, xj, xi, wj, wi, mj
+            s_mk, c_mk, s_ok, s_mo, s_oo, c_oo = k[SJP], k[CJP], k[SIP], k[SJQ], k[SIQ], k[CIQ]
+            den, den_o, w_me, x_me0, num = k[DENP], k[DENQ], k[WJP], k[XJ0], k[NUMP]
+        upd_me = cd.upd[r, e, slot, me]
+        has_me = ~np.isnan(upd_me)
+        ud = cd.ud[r, e, slot]
+        own_upd = np.where(has_me, w_me * (upd_me - x_me0), 0.0)
+        base = num + ud
         n0 = (base - own_upd + w_me * (x_me - x_me0)) / den
         n1 = (base - own_upd + w_me * (x_me + m_me - x_me0)) / den
-        t = want_o
-        d0, d1 = t - n0, t - n1
+        d0, d1 = want_o - n0, want_o - n1
         d0, d1 = np.where(np.abs(d0) <= CROSS_TOL, 0.0, d0), np.where(np.abs(d1) <= CROSS_TOL, 0.0, d1)
         cross = valid & ~(((d0 >= 0) & (d1 >= 0)) | ((d0 <= 0) & (d1 <= 0)))
         if not cross.any():
             return mi, mj, gain
-        cur = np.where(has[rows, me], base, base + w_me * (x_me - x_me0)) / den
-        wsc = s[r, me, k] * c[r, me, k]
+        cur = np.where(has_me, base, base + w_me * (x_me - x_me0)) / den
+        wsc = s_mk * c_mk
         with np.errstate(invalid="ignore", divide="ignore"):
-            delta = np.abs(den * (t - cur) / wsc)
+            delta = np.abs(den * (want_o - cur) / wsc)
             r_me = delta * wsc / den
-            r_o = (s[r, me, k] + s[r, other, k]) / (s[r, me, ko] + s[r, other, ko]) * r_me
-            m_o2 = np.abs(r_o * self.den[r, ko] / (c[r, other, ko] * s[r, other, ko]))
+            r_o = (s_mk + s_ok) / (s_mo + s_oo) * r_me
+            m_o2 = np.abs(r_o * den_o / (c_oo * s_oo))
         m_o2 = np.where(x_o > want_me, -m_o2, m_o2)
         m_me2 = np.where(x_me > want_o, -delta, delta)
-        g2 = np.abs(r_o * s[r, other, ko] - r_me * s[r, other, k])
-        m_me, m_o = np.where(cross, m_me2, m_me), np.where(cross, m_o2, m_o)
+        g2 = np.abs(r_o * s_oo - r_me * s_ok)
         gain = np.where(cross, g2, gain)
-        return (m_me, m_o, gain) if me_is_i else (m_o, m_me, gain)
+        if me_is_i:
+            return np.where(cross, m_me2, mi), np.where(cross, m_o2, mj), gain
+        return np.where(cross, m_o2, mi), np.where(cross, m_me2, mj), gain
 
     # -- after an exchange was carried out -------------------------------------------------------------
     def recalculate(self, cd: Cands, rows: np.ndarray, top: np.ndarray) -> None:
         """Update every live candidate of ``rows`` after each row's exchange ``top`` was carried out."""
-        e_i, e_j = cd.ei[rows, top][:, None], cd.ej[rows, top][:, None]
-        e_p, e_q = cd.p[top][:, None], cd.q[top][:, None]
-        e_yi = (cd.xi[rows, top] + cd.mi[rows, top])[:, None]
-        e_yj = (cd.xj[rows, top] + cd.mj[rows, top])[:, None]
-        e_si = self.x[rows, cd.ei[rows, top], cd.q[top]][:, None]
-        e_sj = self.x[rows, cd.ej[rows, top], cd.p[top]][:, None]
-        alive = cd.alive[rows]
-        s_i, s_j, s_p, s_q = cd.ei[rows], cd.ej[rows], cd.p[None], cd.q[None]
-        again = np.zeros_like(alive)
-        for sup, s_k, xs, ms, hist in ((s_i, s_q, cd.xi, cd.mi, cd.hi), (s_j, s_p, cd.xj, cd.mj, cd.hj)):
-            m1 = alive & (sup == e_i) & (s_k == e_q)
-            m2 = alive & (sup == e_j) & (s_k == e_p) & ~m1
-            hit = m1 | m2
-            if hit.any():
-                rr, ee = np.nonzero(hit)
-                rr0 = rows[rr]
-                old = ms[rr0, ee]
-                h = hist[rr0, ee]
-                hist[rr0, ee] = np.stack([np.minimum(h[:, 0], old), np.maximum(h[:, 1], old), h[:, 2] + old], 1)
-                xs[rr0, ee] = np.where(m1, e_yi, e_yj)[rr, ee]
-                again |= hit
-        for dem, d_k, partner, value, start in ((e_j, e_q, e_i, e_yi, e_si), (e_i, e_p, e_j, e_yj, e_sj)):
-            hit = alive & (((dem == s_j) & (d_k == s_q)) | ((dem == s_i) & (d_k == s_p)))
-            if not hit.any():
+        d = self.x.shape[2]
+        e_i, e_j, e_p, e_q = cd.ei[rows, top], cd.ej[rows, top], cd.p[rows, top], cd.q[rows, top]
+        e_yi = cd.xi[rows, top] + cd.mi[rows, top]
+        e_yj = cd.xj[rows, top] + cd.mj[rows, top]
+        e_si, e_sj = self.x[rows, e_i, e_q], self.x[rows, e_j, e_p]
+        sup_i, sup_j = (e_i * d + e_q)[:, None], (e_j * d + e_p)[:, None]  # executed sides' (actor, supply)
+        ksi, ksj, kdi, kdj = cd.ksi[rows], cd.ksj[rows], cd.kdi[rows], cd.kdj[rows]
+        # E.j demands E.q = E.i's supply issue (key sup_j's actor with issue e_q), E.i demands E.p
+        dem_j, dem_i = (e_j * d + e_q)[:, None], (e_i * d + e_p)[:, None]
+        hit = (ksi == sup_i) | (ksi == sup_j) | (ksj == sup_i) | (ksj == sup_j)
+        hit |= (kdi == dem_j) | (kdj == dem_j) | (kdi == dem_i) | (kdj == dem_i)
+        hit &= cd.alive[rows]
+        rr, ee = np.nonzero(hit)
+        if len(rr) == 0:
+            return
+        r0 = rows[rr]
+        for xs, ms, hist, key in ((cd.xi, cd.mi, cd.hi, ksi[rr, ee]), (cd.xj, cd.mj, cd.hj, ksj[rr, ee])):
+            m1, m2 = key == sup_i[rr, 0], key == sup_j[rr, 0]
+            sel = np.nonzero(m1 | m2)[0]
+            if len(sel):
+                rs, es = r0[sel], ee[sel]
+                old = ms[rs, es]
+                h = hist[rs, es]
+                hist[rs, es] = np.stack([np.minimum(h[:, 0], old), np.maximum(h[:, 1], old), h[:, 2] + old], 1)
+                xs[rs, es] = np.where(m1[sel], e_yi[rr[sel]], e_yj[rr[sel]])
+        kdi_h, kdj_h = kdi[rr, ee], kdj[rr, ee]
+        for dem, partner, value, start, issue in ((dem_j, e_i, e_yi, e_si, e_q), (dem_i, e_j, e_yj, e_sj, e_p)):
+            dk = dem[rr, 0]
+            sel = np.nonzero((kdi_h == dk) | (kdj_h == dk))[0]
+            if not len(sel):
                 continue
-            rr, ee = np.nonzero(hit)
-            rr0 = rows[rr]
-            slot = np.where(np.broadcast_to(d_k, hit.shape)[rr, ee] == cd.p[ee], 0, 1)
-            a = np.broadcast_to(partner, hit.shape)[rr, ee]
-            y = np.broadcast_to(value, hit.shape)[rr, ee]
-            st = np.broadcast_to(start, hit.shape)[rr, ee]
-            old = cd.upd[rr0, ee, slot, a]
-            new = np.where(np.isnan(old), y, np.where(st <= old, np.minimum(old, y), np.maximum(old, y)))
-            cd.upd[rr0, ee, slot, a] = new
-            again |= hit
-        rr, ee = np.nonzero(again)
-        self.calculate(cd, rows[rr], ee)
+            rs, es, src = r0[sel], ee[sel], rr[sel]
+            slot = np.where(issue[src] == cd.p[rs, es], 0, 1)
+            a, y, st = partner[src], value[src], start[src]
+            old = cd.upd[rs, es, slot, a]
+            fresh = np.isnan(old)
+            new = np.where(fresh, y, np.where(st <= old, np.minimum(old, y), np.maximum(old, y)))
+            cd.upd[rs, es, slot, a] = new
+            cd.ud[rs, es, slot] += self.w[rs, a, issue[src]] * (new - np.where(fresh, self.x[rs, a, issue[src]], old))
+        self.calculate(cd, r0, ee)
 
 
 def _valid(m: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -219,31 +255,28 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
             return np.where(den > 0, (w * pos).sum(1) / den, 0.0)
 
     outcomes, voting, starts, log = [outcome(x)], [x.copy()], [x.copy()], []
-    steps = np.zeros((B,), dtype=int)
+    all_rows = np.arange(B)
     for rnd_no in range(1, rounds + 1):
         rnd = Round(x, s, c, mask)
         cd = rnd.candidates()
         vote, new = x.copy(), x.copy()
-        order = np.argsort(cd.rank, axis=1)  # Decide's list, in creation order
-        while cd.gain.shape[1] > 0:
-            g = np.where(cd.alive, cd.gain, DEAD)
+        order = np.broadcast_to(np.arange(cd.p.shape[1]), cd.p.shape)  # Decide's list, in creation order
+        steps = 0
+        while cd.p.shape[1] > 0:
             if tie_break == "decide":
-                go = np.take_along_axis(g, order, 1)
-                order = np.take_along_axis(order, np.argsort(-go, axis=1, kind="stable"), 1)
-                live = int(np.take_along_axis(cd.alive, order, 1).sum(1).max())
-                order = order[:, :max(live, 1)]
+                g = np.take_along_axis(np.where(cd.alive, cd.gain, DEAD), order, 1)
+                order = np.take_along_axis(order, np.argsort(-g, axis=1, kind="stable"), 1)
                 top = order[:, 0]
-            else:
-                gq = np.where(cd.alive, np.round(cd.gain / GAIN_QUANTUM), DEAD)
-                best = gq.max(1, keepdims=True)
-                top = np.argmin(np.where(gq == best, cd.rank, np.iinfo(np.intp).max), axis=1)
-            rows = np.nonzero(cd.alive[np.arange(B), top])[0]
+            else:  # highest rounded gain; argmax takes the first column = the earliest candidate
+                top = np.argmax(cd.score, axis=1)
+            rows = np.nonzero(cd.alive[all_rows, top])[0]
             if len(rows) == 0:
                 break
             top = top[rows]
-            steps[rows] += 1
+            steps += 1
             cd.alive[rows, top] = False
-            i, j, p, q = cd.ei[rows, top], cd.ej[rows, top], cd.p[top], cd.q[top]
+            cd.score[rows, top] = -1
+            i, j, p, q = cd.ei[rows, top], cd.ej[rows, top], cd.p[rows, top], cd.q[rows, top]
             yi, yj = cd.xi[rows, top] + cd.mi[rows, top], cd.xj[rows, top] + cd.mj[rows, top]
             for a, k, y in ((i, q, yi), (j, p, yj)):
                 vote[rows, a, k] = y
@@ -251,14 +284,15 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
                 new[rows, a, k] = beta * y + fixed_weight * y + (1 - beta - fixed_weight) * x[rows, a, k]
             if log_row is not None and rows[0] == log_row:
                 t = top[0]
-                log.append({"round": rnd_no, "order": int(steps[log_row]),
+                log.append({"round": rnd_no, "order": steps,
                             "gain": float(cd.gain[log_row, t]),
                             "i_actor": int(i[0]), "i_supply": int(q[0]), "i_from": float(cd.xi[log_row, t]),
                             "i_move": float(cd.mi[log_row, t]), "i_y": float(yi[0]),
                             "j_actor": int(j[0]), "j_supply": int(p[0]), "j_from": float(cd.xj[log_row, t]),
                             "j_move": float(cd.mj[log_row, t]), "j_y": float(yj[0])})
             rnd.recalculate(cd, rows, top)
-        steps[:] = 0
+            if tie_break != "decide" and steps % 16 == 0 and cd.alive.sum(1).max() < 0.6 * cd.alive.shape[1]:
+                cd = cd.compact()
         outcomes.append(outcome(vote))
         voting.append(vote)
         starts.append(new)
