@@ -55,19 +55,21 @@ class SideProbabilities:
                 "same_side": self.same_side, "theses": self.theses}
 
 
-def _draws(scenario: Scenario, runs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit draws ``(runs, n)`` for sizes and ``(runs, n, n)`` symmetric for propensities (baseline ids)."""
+def _block_draws(scenario: Scenario, block: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit draws of one block of runs: ``(BLOCK, n)`` for sizes, ``(BLOCK, n, n)`` symmetric for propensities."""
     n = len(scenario.actors)
     uniform = scenario.uncertainty.distribution == "uniform"
-    zs, zp = [], []
-    for block in range((runs + BLOCK - 1) // BLOCK):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM, block)))
-        size = (BLOCK, n)
-        zs.append(rng.uniform(-1, 1, size) if uniform else rng.standard_normal(size))
-        tri = rng.uniform(-1, 1, (BLOCK, n, n)) if uniform else rng.standard_normal((BLOCK, n, n))
-        tri = np.triu(tri, 1)
-        zp.append(tri + tri.transpose(0, 2, 1))
-    return np.concatenate(zs)[:runs], np.concatenate(zp)[:runs]
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM, block)))
+    zs = rng.uniform(-1, 1, (BLOCK, n)) if uniform else rng.standard_normal((BLOCK, n))
+    tri = rng.uniform(-1, 1, (BLOCK, n, n)) if uniform else rng.standard_normal((BLOCK, n, n))
+    tri = np.triu(tri, 1)
+    return zs, tri + tri.transpose(0, 2, 1)
+
+
+def _draws(scenario: Scenario, runs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit draws of runs 0..runs−1 (baseline actor ids)."""
+    blocks = [_block_draws(scenario, b, seed) for b in range((runs + BLOCK - 1) // BLOCK)]
+    return np.concatenate([z for z, _ in blocks])[:runs], np.concatenate([z for _, z in blocks])[:runs]
 
 
 def perturb(land: Landscape, scenario: Scenario, zs: np.ndarray, zp: np.ndarray,
@@ -106,6 +108,27 @@ def _batched_global(sizes: np.ndarray, p: np.ndarray, chunk: int = 64) -> np.nda
     return out
 
 
+def _solve_runs(land: Landscape, sizes: np.ndarray, p: np.ndarray, engine: str, predict: str, restarts: int,
+                seed: int, first: int) -> np.ndarray:
+    """Predicted canonical sides of each perturbed landscape, ``(B, n)``."""
+    n = land.n
+    exact_ok = predict == "global" and engine != "heuristic"
+    if exact_ok and n <= BATCH_MAX_N:
+        return _batched_global(sizes, p)
+    out = np.empty(sizes.shape, dtype=np.int8)
+    for r in range(sizes.shape[0]):
+        check_landscape(land.actor_ids, sizes[r], p[r])
+        if exact_ok and n <= PER_RUN_EXACT_MAX_N:
+            out[r] = index_to_sides(global_minimum(weight_matrix(sizes[r], p[r]))[0], n)
+            continue
+        run_seed = np.random.SeedSequence(seed, spawn_key=(STREAM, 1 << 20, first + r))
+        _, minima, _, _ = solve(Landscape(land.actor_ids, sizes[r], p[r]), engine, predict=predict,
+                                restarts=restarts, seed=run_seed)
+        pick = 0 if predict == "global" else int(np.argmax([m.share or 0.0 for m in minima]))
+        out[r] = minima[pick].sides
+    return out
+
+
 def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int = 200, *,
                        engine: str = "auto", predict: str = "global", propensity: str | None = None,
                        matrix: Pairs | None = None, seed: int | None = None, restarts: int = 8
@@ -117,25 +140,12 @@ def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int
     sd = scenario.seed if seed is None else seed
     sc = apply_variant(scenario, vid)
     land = landscape_from_scenario(sc, baseline=scenario, mode=propensity, extra=matrix)
-    zs, zp = _draws(scenario, runs, sd)
-    sizes, p = perturb(land, scenario, zs, zp, scenario.actor_ids)
-    exact_ok = predict == "global" and engine != "heuristic"
-    if exact_ok and land.n <= BATCH_MAX_N:
-        sides = _batched_global(sizes, p)
-    elif exact_ok and land.n <= PER_RUN_EXACT_MAX_N:
-        sides = np.empty((runs, land.n), dtype=np.int8)
-        for r in range(runs):
-            check_landscape(land.actor_ids, sizes[r], p[r])
-            sides[r] = index_to_sides(global_minimum(weight_matrix(sizes[r], p[r]))[0], land.n)
-    else:
-        sides = np.empty((runs, land.n), dtype=np.int8)
-        for r in range(runs):
-            check_landscape(land.actor_ids, sizes[r], p[r])
-            run_land = Landscape(land.actor_ids, sizes[r], p[r])
-            _, minima, _, _ = solve(run_land, engine, predict=predict, restarts=restarts,
-                                    seed=np.random.SeedSequence(sd, spawn_key=(STREAM, 1 << 20, r)))
-            pick = 0 if predict == "global" else int(np.argmax([m.share or 0.0 for m in minima]))
-            sides[r] = minima[pick].sides
+    sides = np.empty((runs, land.n), dtype=np.int8)
+    for b0 in range(0, runs, BLOCK):  # one block of draws at a time: memory O(BLOCK·n²)
+        zs, zp = _block_draws(scenario, b0 // BLOCK, sd)
+        b1 = min(b0 + BLOCK, runs)
+        sizes, p = perturb(land, scenario, zs[:b1 - b0], zp[:b1 - b0], scenario.actor_ids)
+        sides[b0:b1] = _solve_runs(land, sizes, p, engine, predict, restarts, sd, b0)
     ids = land.actor_ids
     same = {a: float(np.mean(sides[:, i] == 0)) for i, a in enumerate(ids)}
     theses: dict[str, float | None] = {}
