@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--reference-runs", type=int, default=2)
     ap.add_argument("--batched-runs", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--scaling", action="store_true", help="also time n = 10, 30, 100, 300 actors (6 issues)")
     args = ap.parse_args()
     _limit_threads(args.threads)
     import numpy as np
@@ -70,7 +71,23 @@ def main() -> None:
     stopped = float((res.rounds < 8).mean())
     print(f"{args.runs} runs of 30 x 6 with {args.threads} threads: {wall:.1f} s wall, {cpu:.1f} s cpu "
           f"({args.runs / wall:.0f} runs/s; {stopped:.0%} of run-issues settled before round 8)")
-    print(f"  peak traced arrays: positions {res.positions.nbytes / 2**20:.0f} MiB")
+    print(f"  trajectories returned: {res.positions.nbytes / 2**20:.0f} MiB")
+
+    # 3. optional: how the cost grows with the number of actors (one thread, cpu time per run)
+    if args.scaling:
+        import tracemalloc
+
+        for n, runs in ((10, 400), (30, 200), (100, 20), (300, 2)):
+            arr = scenario(runs, n=n)
+            c0 = time.process_time()
+            bdm(arr)
+            cpu = (time.process_time() - c0) / runs
+            tracemalloc.start()  # a second, traced run for the memory peak (tracing slows numpy down)
+            bdm(arr)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"  n = {n:3d}: {cpu * 1e3:8.2f} ms cpu per run (6 issues, 8 rounds), "
+                  f"peak numpy memory {peak / 2**20:.0f} MiB for {runs} runs")
 
 
 if __name__ == "__main__":
