@@ -229,3 +229,17 @@ def test_tables_for_reports() -> None:
     assert row.side == alignments[1].sides["hun"] and row.energy == alignments[1].energy
     verdicts = verdicts_frame(judge_side_theses(sc, alignments))
     assert list(verdicts.thesis) == [t.id for t in sc.theses]
+
+
+def test_monte_carlo_basin_prediction_and_uniform_draws() -> None:
+    sc = make()
+    a = align(sc, predict="basin")
+    mc = side_probabilities(sc, runs=5, predict="basin")
+    assert mc.same_side == {x: float(s == 0) for x, s in a.sides.items()}
+    uni = make(uncertainty={"distribution": "uniform", "default": {"capability": 0.5, "affinity": 0.2}})
+    land = landscape_from_scenario(uni)
+    zs, zp = _draws(uni, 300, 1)
+    sizes, p = perturb(land, uni, zs, zp, uni.actor_ids)
+    ratio = sizes / land.sizes
+    assert ratio.min() >= 1 / 1.5 - 1e-12 and ratio.max() <= 1.5 + 1e-12  # (1 + r)^u, u in [-1, 1]
+    assert np.abs(p - land.propensity).max() <= 0.2 + 1e-12
