@@ -71,7 +71,8 @@ def _print_table(alignments: list[Alignment], probs: dict[str, Any], verdicts: l
                 row.append(f"{p.same_side[actor]:.2f}")
             table.add_row(*row)
         console.print(table)
-        for line in _runner_up_text(a):
+        for line in _runner_up_text(a) or [("no other local minimum" if a.engine == "exact" else
+                                             "no other local minimum found") + ": no runner-up"]:
             console.print("  " + line, highlight=False)
     if verdicts:
         table = Table(title="Side theses", title_justify="left")
