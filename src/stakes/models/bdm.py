@@ -167,7 +167,7 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
     lo = (sec if full else np.where(part, sec, np.inf)).min(1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         big_r = np.where(hi > lo, (2 * sec - hi - lo) / (hi - lo), 0.0)
-    r = (1 - big_r / 3) / (1 + big_r / 3)
+        r = (1 - big_r / 3) / (1 + big_r / 3)  # non-participants' values are replaced below
     if not full:
         r = np.where(part, r, 1.0)
     with np.errstate(divide="ignore"):
