@@ -123,3 +123,14 @@ def test_unknown_extension(tmp_path):
 def test_missing_file():
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(Path("/nonexistent/s.yaml"))
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path):
+    lines = ["title: t", "parameters:", "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, 9):
+        prev = f"*a{k - 1}"
+        lines.append(f"  a{k}: &a{k} [{', '.join([prev] * 10)}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ScenarioError, match="anchors and aliases"):
+        load_scenario(path)

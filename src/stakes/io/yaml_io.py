@@ -14,6 +14,26 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..scenario import Scenario
 
+MAX_YAML_VALUES = 1_000_000
+"""Values (scalars, list items, mapping entries) a YAML document may expand to through anchors and aliases."""
+
+
+def count_values(root: Any, budget: int) -> int:
+    """Values in ``root``, counting shared (aliased) nodes each time they are reached; stops past ``budget``."""
+    seen = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            return seen
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return seen
+
 
 def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
     """Validate a mapping into a :class:`Scenario`, turning pydantic's errors into a :class:`ScenarioError`."""
@@ -76,6 +96,12 @@ def loads_yaml(text: str, file: str | None = None) -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, row=row) from None
+    except RecursionError:
+        raise ScenarioError("YAML nested too deeply", file=file) from None
+    if count_values(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+        # "billion laughs": aliases make a small file stand for an enormous document
+        raise ScenarioError(f"the YAML expands to more than {MAX_YAML_VALUES:,} values through anchors and "
+                            "aliases", file=file, expected="a scenario written out without such expansion")
     return scenario_from_dict(data, file=file)
 
 

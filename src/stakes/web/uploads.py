@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from ..errors import ScenarioError
+from ..io.yaml_io import MAX_YAML_VALUES, count_values
 from .limits import LimitError
 
 MAX_XLSX_EXPANDED = 50_000_000
 """Bytes an .xlsx may expand to."""
-MAX_YAML_VALUES = 1_000_000
-"""Values (scalars, list items, mapping entries) a YAML document may expand to."""
 
 
 def check_upload(path: Path, shown: str) -> None:
@@ -47,23 +45,6 @@ def _check_yaml(path: Path, shown: str) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
         return  # the reader reports it with the row
-    if _count(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+    if count_values(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
         raise LimitError(f"{shown}: the YAML expands to more than {MAX_YAML_VALUES:,} values (through anchors "
                          "and aliases); write the scenario out without them", status=413)
-
-
-def _count(root: Any, budget: int) -> int:
-    """Values in ``root`` counting shared nodes each time they are reached; stops past ``budget``."""
-    seen = 0
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        seen += 1
-        if seen > budget:
-            return seen
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-    return seen
