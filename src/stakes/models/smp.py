@@ -49,8 +49,9 @@ from .smp_core import (
     SMPOptions,
 )
 
-CHUNK_ELEMENTS = 1 << 22
-"""Runs are processed in chunks of about this many B·n³ elements to bound memory."""
+CHUNK_ELEMENTS = 1 << 16
+"""Runs are processed in chunks of about this many B·n³ elements: the (B, n, n, n) temporaries then stay in
+the CPU cache (measured best among 2¹⁴…2²² on SOE and a 20 × 3 case), and memory stays bounded."""
 
 
 def scalar_inputs(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -84,11 +84,16 @@ def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPO
     u_ti = col_i[..., None]  # u[b, i, t, i]
     u_tt = diag[..., None]
     wt = ws[:, None, :, None]
+    # big (B, i, t, j) arrays are updated in place; every expression keeps KTAB's operands and order
     con_t = vote(rule, wt, u_ti - u_tj)  # Actor::vProbLittle
-    cni = c_ij[:, :, None, :] + np.maximum(con_t, 0)
-    cnj = c_ji[:, :, None, :] + np.maximum(-con_t, 0)
-    p_in = cni / (cni + cnj)
-    p_jn = 1.0 - p_in
+    cni = np.maximum(con_t, 0)
+    cni += c_ij[:, :, None, :]
+    cnj = np.negative(con_t, out=con_t)
+    np.maximum(cnj, 0, out=cnj)
+    cnj += c_ji[:, :, None, :]
+    den = cni + cnj
+    p_in = np.divide(cni, den, out=cni)
+    p_jn = np.subtract(1.0, p_in, out=den)
     commit = opt.third_party_commit
     if commit == "full":  # Actor::thirdPartyVoteSU
         a, b_, c_, d_ = 3 * u_ti, 3 * u_tj, 3 * u_ti, 3 * u_tj
@@ -96,7 +101,14 @@ def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPO
         a, b_, c_, d_ = 2 * u_ti + u_tt, 3 * u_tj, 3 * u_ti, 2 * u_tj + u_tt
     else:
         a, b_, c_, d_ = 2 * u_ti + u_tt, 2 * u_tj + u_tt, 2 * u_ti + u_tt, 2 * u_tj + u_tt
-    v_t = vote(rule, wt, (p_in * a + p_jn * b_) - (p_in * c_ + p_jn * d_))
+    left = p_in * a
+    b_ *= p_jn
+    left += b_  # p_in·a + p_jn·b
+    right = np.multiply(p_in, c_, out=p_in)
+    d_ *= p_jn
+    right += d_  # p_in·c + p_jn·d
+    left -= right
+    v_t = vote(rule, wt, left)
     if all_targets:  # third parties are neither i nor j: a mask the same for every run
         third = _third_mask(n)
     else:
@@ -105,7 +117,7 @@ def challenge(u: np.ndarray, ws: np.ndarray, j_idx: np.ndarray | None, opt: SMPO
     v_t = np.where(third, v_t, 0.0)
     pos = np.maximum(v_t, 0.0)
     c_ij = seq_sum(c_ij, pos, axis=2)
-    c_ji = seq_sum(c_ji, pos - v_t, axis=2)  # max(−v, 0), exactly
+    c_ji = seq_sum(c_ji, np.subtract(pos, v_t, out=v_t), axis=2)  # max(−v, 0), exactly
     return c_ij / (c_ij + c_ji), c_ji / (c_ij + c_ji)
 
 

@@ -114,8 +114,12 @@ def est_risk(rh: np.ndarray, ri: np.ndarray, adjust: str) -> np.ndarray:
 
 
 def bs_util(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
-    """SMPModel::bsUtil: u = (1 − d)(1 + d R), and (1 − d)(1 + R) past d = 1."""
-    return np.where(d <= 1, (1 - d) * (1 + d * r), (1 - d) * (1 + r))
+    """SMPModel::bsUtil: u = (1 − d)(1 + d R), and (1 − d)(1 + R) past d = 1 (which weighted distances
+    between points of [0, 1]ᵈ never exceed, but rounding might)."""
+    near = (1 - d) * (1 + d * r)
+    if np.all(d <= 1):
+        return near
+    return np.where(d <= 1, near, (1 - d) * (1 + r))
 
 
 def wdist(ideal: np.ndarray, points: np.ndarray, sal: np.ndarray) -> np.ndarray:
