@@ -328,3 +328,20 @@ def test_concurrent_writers_each_get_their_whole_run(db_url, small):
         assert sorted(runs.label) == ["w0", "w1", "w2", "w3"]
         for rid, label in zip(runs.id, runs.label, strict=True):
             assert store.table(int(rid), "t").k.tolist() == [int(label[1:])] * 200
+
+
+def _open_and_count(url: str) -> int:
+    with RunStore(url) as store:
+        return store.count()
+
+
+def test_processes_opening_a_fresh_sqlite_store_at_once_all_succeed(tmp_path):
+    """SQLite runs DDL outside transactions unless asked: the migration must be one write transaction."""
+    import multiprocessing
+
+    db_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        counts = pool.map(_open_and_count, [db_url] * 3)
+    assert counts == [0, 0, 0]
+    with RunStore(db_url) as store:
+        assert current_revision(store.engine) == head_revision()

@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from .errors import StoreError
 
@@ -35,7 +36,32 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        return current_revision_on(conn)
+
+
+def current_revision_on(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def _transactional_sqlite(engine: Engine) -> Engine:
+    """An engine on the same SQLite file whose transactions start with ``BEGIN IMMEDIATE``.
+
+    pysqlite does not put DDL inside a transaction by default; this makes a whole migration one write
+    transaction, so a second process opening a fresh store waits (busy timeout) instead of seeing half of it.
+    """
+    from sqlalchemy import create_engine, event
+
+    mig = create_engine(engine.url, connect_args={"timeout": 60}, poolclass=NullPool)
+
+    @event.listens_for(mig, "connect")
+    def _connect(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(mig, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return mig
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -60,8 +86,11 @@ def _upgrade(engine: Engine, revision: str) -> None:
                 f"the store at {_shown(engine)} has schema revision '{current}', which this version of stakes "
                 "does not know; it was written by a newer stakes — upgrade stakes to open it"
             )
+        migrator = _transactional_sqlite(engine) if engine.dialect.name == "sqlite" else engine
         try:
-            with engine.begin() as conn:
+            with migrator.begin() as conn:
+                if current_revision_on(conn) == target:  # another process finished it while we waited
+                    return
                 cfg = alembic_config(engine)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, target)
