@@ -169,6 +169,19 @@ def test_batch_runs_are_independent():
         assert batch.rounds[b, 0] == alone.rounds[0, 0]
 
 
+def test_chunks_give_the_same_result(monkeypatch):
+    """Splitting a batch into chunks (runs of different lengths padded) changes nothing."""
+    import stakes.models.smp as smp_module
+
+    spec = get_model("smp")
+    arrays = random_arrays(np.random.default_rng(10), 5, 6, 2)
+    whole = spec.run(arrays)
+    monkeypatch.setattr(smp_module, "CHUNK_ELEMENTS", 2 * 6 ** 3)
+    parts = spec.run(arrays)
+    assert np.array_equal(whole.positions, parts.positions)
+    assert np.array_equal(whole.rounds, parts.rounds)
+
+
 # ------------------------------------------------------------------ invariants
 
 def test_actor_permutation():
