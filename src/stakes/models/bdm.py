@@ -19,7 +19,8 @@ ICAART 2011, pp. 18–30 (also J. Theoretical Politics 23(4):510–531). Per iss
   conflict lost (b > a > 0) → x_i ← x_j; compromise (a < 0 < b, |a| < b) → x_i += (x_j − x_i)|a/b|;
   capitulation (a < 0 < b, |a| > b) → x_i ← x_j. i takes a conflict offer if it has one (least move), else
   the compromise of the most enforceable proposer (largest b), else a capitulation (least move). All move
-  at once.
+  at once. Ties: equally enforceable compromises → least move, then the lower position; offers equally
+  near (within 1e-12 of the scale) → the lower position. Distances beyond the scale count as Δ.
 * Forecast: the median voter position (the lower capability × salience weighted median = the Condorcet
   winner among the positions held, Scholz appendix step 3) after each round.
 
@@ -29,6 +30,9 @@ Table 2), stopping early once no actor moves more than ``tolerance``·Δ (later 
 ``"final-round"`` the last median. Multi-issue scenarios run each issue independently (issues are folded
 into the batch axis). Actors without a stance on an issue take no part in it: no votes, not challenged,
 never move. Extra output: ``extra["mean"]`` (B, T+1, d), the c·s weighted mean position per round.
+
+Engine: no Python loop over runs or actor pairs; the vote sums take O(n² log n) per issue and round
+(prefix sums over sorted positions, see ``_support``); rows are processed in cache-sized chunks.
 """
 
 from __future__ import annotations
@@ -44,7 +48,6 @@ from .bdm_reference import bdm_reference, check_params
 CHUNK_ROWS = 64
 """Runs × issues computed together: small chunks keep the (rows, n, n) temporaries in cache (fastest at ~64
 rows for n = 30 when profiled) and bound memory."""
-
 
 TIE = 1e-12
 """Distances (as a share of the scale) this close count as equal when an actor picks the nearest offer, so
