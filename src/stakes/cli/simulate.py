@@ -120,8 +120,11 @@ def print_simulation(result: SimulationResult) -> None:
     if not theses.empty:
         claims = {t.id: t.claim for t in sc.theses}
         table = Table(title="Theses: probability they hold", title_justify="left")
-        for col in ("thesis", "variant", "model", "probability", "claim"):
-            table.add_column(col, justify="right" if col == "probability" else "left")
+        table.add_column("thesis", overflow="fold")
+        table.add_column("variant", overflow="fold")
+        table.add_column("model", no_wrap=True, min_width=9)
+        table.add_column("P(holds)", justify="right", no_wrap=True, min_width=8)
+        table.add_column("claim", overflow="ellipsis", no_wrap=True, max_width=60)
         for row in theses.itertuples():
             p = "n/a" if row.probability != row.probability else f"{row.probability:.0%}"
             table.add_row(str(row.thesis), str(row.variant), str(row.model), p, claims.get(row.thesis, ""))
