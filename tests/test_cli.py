@@ -104,6 +104,7 @@ def test_forecast_builtin_end_to_end():
             assert len(f["rounds"]) >= 2
         else:
             assert f["rounds"] is None
-    bargaining = [t for t in sc.theses if t.kind != "side"]
-    assert {t["id"] for t in data["theses"]} == {t.id for t in bargaining}
+    assert [t["id"] for t in data["theses"]] == [t.id for t in sc.theses]  # side theses judged too
     assert all(t["holds"] in (True, False, None) for t in data["theses"])
+    assert {t["model"] for t in data["theses"] if t["id"] in {s.id for s in sc.theses if s.kind == "side"}} == {
+        "landscape"}

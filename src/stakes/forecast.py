@@ -68,8 +68,9 @@ class Forecast:
             return pd.DataFrame(columns=["variant", "model", "round", "actor", "issue", "position", "forecast"])
         return pd.concat(frames, ignore_index=True)
 
-    def verdicts(self) -> list[Verdict]:
-        """Bargaining theses judged on the forecasts (side theses: see :func:`stakes.alignment`)."""
+    def verdicts(self, sides: bool = True) -> list[Verdict]:
+        """Every thesis judged: bargaining theses on the forecasts, side theses (``sides=True``) on the
+        landscape-theory alignment of their variant (:func:`stakes.alignment.judge_side_theses`)."""
         out = []
         for thesis in self.scenario.theses:
             if isinstance(thesis, SideThesis):
@@ -85,6 +86,12 @@ class Forecast:
             holds = judge_forecast(thesis, arr, res.forecast)
             out.append(Verdict(thesis.id, variant, model, None if holds is None else bool(holds[0]),
                                describe_forecast(thesis, arr, res.forecast)))
+        if sides and any(isinstance(t, SideThesis) for t in self.scenario.theses):
+            from .alignment import judge_side_theses
+
+            side_verdicts = {v.thesis: v for v in judge_side_theses(self.scenario)}
+            order = {t.id: k for k, t in enumerate(self.scenario.theses)}
+            out = sorted([*out, *side_verdicts.values()], key=lambda v: order[v.thesis])
         return out
 
 
