@@ -144,3 +144,20 @@ def test_write_report_keeps_the_forecast_cli_signature(small, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     assert not list(tmp_path.glob(".*tmp"))  # written through a temporary file, nothing left over
+
+
+def test_many_actors_stay_legible():
+    n = 120
+    sc = scenario_from_dict({
+        "title": "Many", "issues": [{"id": "x", "name": "X"}],
+        "actors": [{"id": f"a{i}", "name": f"Actor {i}", "capability": 1 + i % 7} for i in range(n)],
+        "stances": [{"actor": f"a{i}", "issue": "x", "position": (i * 37) % 101, "salience": 50} for i in range(n)],
+    })
+    html = build_report(sc, forecast_result=forecast(sc, models=["weighted-mean", "bdm"]))
+    rounds = html.split('<section id="rounds">')[1].split("</section>")[0]
+    svg = rounds.split("<svg")[1]
+    drawn = [i for i in range(n) if f">Actor {i}<" in svg]  # legend entries of the rounds figure
+    caps = sorted((1 + i % 7 for i in drawn), reverse=True)
+    assert caps == [7] * 17 + [6] * 8  # the 25 largest capabilities (17 actors have 7)
+    assert "Smaller actors not drawn" in rounds
+    assert all(f"<td>Actor {i}</td>" in html for i in range(n))  # every actor is still in the tables

@@ -24,6 +24,8 @@ RC = {"svg.fonttype": "none", "svg.hashsalt": "stakes", "font.size": 9, "axes.ti
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf"]
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+MAX_LABELLED_ACTORS = 40
+"""Beyond this many actors the forecast plot marks positions without names (the tables name them)."""
 
 
 def t(text: object, width: int | None = None) -> str:
@@ -74,7 +76,7 @@ def forecast_plot(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFrame 
             y = len(variants)
             ax.scatter(positions["position"], [y] * len(positions), marker="|", s=160, color="#555555")
             order = np.argsort(positions["position"].to_numpy(), kind="stable")
-            for j, k in enumerate(order):
+            for j, k in enumerate(order if len(order) <= MAX_LABELLED_ACTORS else []):
                 row = positions.iloc[k]
                 ax.annotate(t(row["name"], 16), (row["position"], y), xytext=(0, 7 + 9 * (j % 2)),
                             textcoords="offset points", ha="center", fontsize=6.5, color="#333333")

@@ -16,6 +16,8 @@ from ..scenario import CloserThesis, Scenario, SideThesis, ThresholdThesis
 from . import plots
 
 MAX_TRAJECTORY_VARIANTS = 9
+MAX_TRAJECTORY_ACTORS = 25
+"""Round-by-round plots draw the actors with the largest capability first, at most this many."""
 
 
 def fmt(x: Any, digits: int = 1) -> str:
@@ -94,6 +96,7 @@ def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, A
     if traj is None or traj.empty:
         return None
     names = {a.id: a.name for a in sc.actors}
+    capability = {a.id: a.capability for a in sc.actors}
     figures = []
     for issue in sc.issues:
         sub = traj[traj["issue"] == issue.id]
@@ -101,8 +104,13 @@ def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, A
             msub = sub[sub["model"] == model]
             variants = list(dict.fromkeys(msub["variant"]))
             shown = variants[:MAX_TRAJECTORY_VARIANTS]
+            actors = list(dict.fromkeys(msub["actor"]))
+            kept = sorted(actors, key=lambda a: -capability.get(a, 0.0))[:MAX_TRAJECTORY_ACTORS]
+            left_out = [names.get(a, a) for a in actors if a not in kept]
             figures.append({"issue": issue.name, "model": model, "omitted": variants[len(shown):],
-                            "svg": plots.trajectory_plot(issue, model, msub, names, shown)})
+                            "actors_omitted": left_out,
+                            "svg": plots.trajectory_plot(issue, model, msub[msub["actor"].isin(kept)], names,
+                                                         shown)})
     return {"figures": figures}
 
 
