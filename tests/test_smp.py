@@ -128,6 +128,57 @@ def test_log_errors(tmp_path):
         parse_ktab_log(bad)
 
 
+# KTAB's own example "dummyData_3Dim" (lsyaseen/KTAB, examples/smp/doc/, MIT licence): the input CSV and the
+# position history of its reference log 20170530_ref-dummyData_3Dim.txt, copied verbatim.
+DUMMY_3DIM_CSV = """\
+DummyData_3Dim ,"Dummy scenario to test reading format",7,3,
+Actor,Description,Power,Pstn1,Sal1,Pstn2,Sal2,Pstn3,Sal3,
+SActor-00, Random Spatial Actor, 102.543, 75.79, 49.53,  6.37,  5.91, 70.45, 28.15,
+SActor-01, Random Spatial Actor,  53.393, 82.72, 30.33, 73.50, 21.22, 64.00, 24.79,
+SActor-02, Random Spatial Actor, 129.643, 82.45, 48.47, 90.89, 13.55,  0.07, 34.62,
+SActor-03, Random Spatial Actor,  75.920, 62.52, 20.76, 50.82, 39.24, 62.33, 22.21,
+SActor-04, Random Spatial Actor,  63.224, 82.34, 40.96, 45.77, 25.43, 73.31, 22.59,
+SActor-05, Random Spatial Actor, 120.048, 84.48, 22.92, 33.70, 39.35, 88.11, 15.42,
+SActor-06, Random Spatial Actor,  54.178, 70.96, 31.75, 33.46, 27.93, 90.36, 26.03,
+"""
+DUMMY_3DIM_LOG = """\
+History of actor positions over time:
+SActor-00, Pstn1:  75.8  79.5  80.6  80.6  78.5  78.5  78.5  78.5  78.6  78.6  78.6
+SActor-00, Pstn2:   6.4  44.7  34.2  35.0  30.5  30.5  31.2  31.2  31.5  31.8  31.8
+SActor-00, Pstn3:  70.5  72.0  75.9  76.1  74.0  74.0  74.0  74.0  74.0  74.1  74.1
+SActor-01, Pstn1:  82.7  78.9  76.0  78.3  79.0  79.0  79.1  78.5  79.9  78.6  78.6
+SActor-01, Pstn2:  73.5  56.3  27.5  30.5  30.6  30.6  30.9  31.2  34.4  31.8  31.8
+SActor-01, Pstn3:  64.0  72.5  72.0  73.8  74.2  74.2  74.3  74.0  75.2  74.1  74.1
+SActor-02, Pstn1:  82.5  82.5  82.5  82.5  82.5  82.5  82.5  82.5  82.5  82.5  82.5
+SActor-02, Pstn2:  90.9  90.9  90.9  90.9  90.9  90.9  90.9  90.9  90.9  90.9  90.9
+SActor-02, Pstn3:   0.1   0.1   0.1   0.1   0.1   0.1   0.1   0.1   0.1   0.1   0.1
+SActor-03, Pstn1:  62.5  65.8  66.7  66.7  66.7  66.7  67.1  67.1  67.1  67.1  67.1
+SActor-03, Pstn2:  50.8  50.8  50.2  50.2  50.2  50.2  50.1  50.1  50.1  50.1  50.1
+SActor-03, Pstn3:  62.3  63.0  63.5  63.5  63.5  63.5  63.7  63.7  63.7  63.7  63.7
+SActor-04, Pstn1:  82.3  79.5  81.5  78.3  78.5  78.5  78.6  80.5  78.6  78.6  78.6
+SActor-04, Pstn2:  45.8  44.7  35.8  30.5  30.5  30.5  30.6  34.6  31.6  31.6  31.6
+SActor-04, Pstn3:  73.3  72.0  79.1  73.8  74.0  74.0  74.1  75.9  74.0  74.1  74.1
+SActor-05, Pstn1:  84.5  84.4  80.6  80.7  80.6  80.5  80.5  80.5  79.9  79.9  79.9
+SActor-05, Pstn2:  33.7  34.1  34.2  34.3  34.7  34.6  34.6  34.6  34.4  34.4  34.4
+SActor-05, Pstn3:  88.1  86.3  75.9  76.3  76.1  75.9  75.9  75.9  75.2  75.2  75.2
+SActor-06, Pstn1:  71.0  75.6  76.0  77.4  77.4  80.5  78.5  78.5  78.7  78.7  78.6
+SActor-06, Pstn2:  33.5  24.8  27.5  28.7  28.7  34.6  31.2  31.2  31.3  31.3  31.6
+SActor-06, Pstn3:  90.4  72.0  72.0  73.0  73.0  75.9  74.0  74.0  74.1  74.1  74.1
+"""
+
+
+def test_ktab_dummy_3dim_log(tmp_path):
+    """A second KTAB reference run (7 actors × 3 dimensions, 10 turns): every turn to the log's precision."""
+    csv = tmp_path / "dummyData_3Dim.csv"
+    csv.write_text(DUMMY_3DIM_CSV)
+    log_file = tmp_path / "x_ref-dummyData_3Dim.txt"
+    log_file.write_text(DUMMY_3DIM_LOG)
+    log = parse_ktab_log(log_file)
+    result = get_model("smp").run(compile_scenario(load_scenario(csv)))
+    assert result.positions.shape[1:] == log.positions.shape == (11, 7, 3)
+    assert np.abs(result.positions[0] - log.positions).max() <= LOG_PRECISION
+
+
 # ------------------------------------------------------------------ batched vs the per-run reference
 
 OPTION_SETS = [
