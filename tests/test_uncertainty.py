@@ -138,6 +138,12 @@ def test_absurd_stance_spread_names_the_stance() -> None:
     assert info.value.actor == "a" and info.value.issue == "x" and info.value.field == "position_sd"
 
 
+def test_absurd_default_in_file() -> None:
+    with pytest.raises(ScenarioError, match="absurd") as info:
+        resolve_spreads(small_scenario(default={"position": 400}))
+    assert info.value.field == "position"
+
+
 def test_runs_zero() -> None:
     sc = small_scenario()
     with pytest.raises(OptionError):

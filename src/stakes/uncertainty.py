@@ -88,6 +88,10 @@ def resolve_spreads(scenario: Scenario, override: SpreadOverride | None = None) 
     sal_default = default.salience if override.salience is None else override.salience
     cap_default = default.capability if override.capability is None else override.capability
     dist: Distribution = override.distribution or scenario.uncertainty.distribution
+    if override.position is None and default.position > MAX_POSITION_PCT:
+        raise ScenarioError(f"a position spread of {default.position:g} % of the scale is absurd",
+                            row="uncertainty.default", field="position",
+                            expected=f"0..{MAX_POSITION_PCT:g} (% of each issue's span)")
     actors = scenario.actor_ids
     issues = scenario.issue_ids
     a_index = {a: k for k, a in enumerate(actors)}
