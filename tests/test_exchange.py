@@ -175,3 +175,19 @@ def test_first_tie_break_ignores_rounding_noise():
     res = exchange(arrays, rounds=1)
     first = res.extra["exchanges"][0]
     assert {first["i_actor"], first["j_actor"]} == {"A", "B"}
+
+
+@pytest.mark.parametrize("params", [{"rounds": -1}, {"rounds": 2.5}, {"rounds": "3"}, {"salience_weight": 1.5},
+                                    {"salience_weight": 0.7, "fixed_weight": 0.5}])
+def test_bad_parameters_are_option_errors(cop21, params):
+    from stakes.errors import OptionError
+
+    with pytest.raises(OptionError):
+        exchange(cop21, **params)
+
+
+def test_zero_rounds_is_the_weighted_mean(cop21):
+    res = exchange(cop21, rounds=0)
+    w = cop21.weights()
+    np.testing.assert_allclose(res.forecast, (w * cop21.position).sum(1) / w.sum(1), atol=1e-12)
+    assert res.forecasts.shape[1] == 1

@@ -26,12 +26,25 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import ScenarioArrays
+from ..errors import OptionError
 from .base import ModelResult, ModelSpec, Parameter, register
 from .exchange_engine import run_rounds
 from .exchange_reference import FIXED_WEIGHT, SALIENCE_WEIGHT, run_reference
 
 MEMORY_CELLS = 40_000_000
 """Rough cap on the cells of the per-candidate state of one chunk of the batch."""
+
+
+def _check_params(rounds: object, salience_weight: float, fixed_weight: float) -> int:
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+        raise OptionError(f"model 'exchange' parameter 'rounds' must be a whole number ≥ 0, got {rounds!r}")
+    for name, value in (("salience_weight", salience_weight), ("fixed_weight", fixed_weight)):
+        if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise OptionError(f"model 'exchange' parameter '{name}' must be a number in 0..1, got {value!r}")
+    if salience_weight + fixed_weight > 1.0:
+        raise OptionError("model 'exchange': salience_weight + fixed_weight must not exceed 1 "
+                          f"(got {salience_weight} + {fixed_weight})")
+    return int(rounds)
 
 
 def _normalised(arrays: ScenarioArrays) -> np.ndarray:
@@ -73,9 +86,9 @@ def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
     ``arithmetic="decimal"`` runs the per-run reference in Decide's 28-digit decimal arithmetic instead (slow):
     with ``tie_break="decide"`` it reproduces Decide's exchanges and outcomes exactly.
     """
+    rounds = _check_params(rounds, salience_weight, fixed_weight)
     if arithmetic == "decimal":
         return exchange_reference(arrays, rounds, tie_break, salience_weight, fixed_weight, arithmetic)
-    rounds = int(rounds)
     x = _normalised(arrays)
     B, n, d = x.shape
     cells = max(1, d * (d - 1) // 2 * n * (n - 1) // 2 * (2 * n + 16))
