@@ -110,17 +110,33 @@ def test_results_do_not_depend_on_chunks_or_executor(tmp_path: Path) -> None:
     assert_same(ref.thesis_table(), pooled.thesis_table())
 
 
-def test_dask_local_cluster_matches_in_process() -> None:
+def test_dask_local_cluster_matches_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     distributed = pytest.importorskip("distributed")
+    from stakes.cli import main
+
     sc = random_scenario(n=6, d=2)
     ref = simulate(sc, 900)
+    path = tmp_path / "s.yaml"
+    save_scenario(sc, path)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                        dashboard_address=None, protocol="tcp")
-    with cluster, open_executor(scheduler=cluster.scheduler_address) as client:
-        assert type(client).__name__ == "Client"
-        remote = simulate(sc, 900, chunk_size=100, executor=client)
+    with cluster:
+        with open_executor(scheduler=cluster.scheduler_address) as client:
+            assert type(client).__name__ == "Client"
+            remote = simulate(sc, 900, chunk_size=100, executor=client)
+        # the command line, streaming to disk through the same cluster
+        monkeypatch.setattr(sys, "argv", ["stakes", "simulate", str(path), "--runs", "900", "--chunk-size",
+                                          "100", "--scheduler", cluster.scheduler_address, "--out",
+                                          str(tmp_path / "out"), "--format", "json"])
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code
     assert_same(ref.runs, remote.runs)
     assert_same(ref.thesis_table(), remote.thesis_table())
+    assert json.loads(capsys.readouterr().out) == ref.payload()
+    assert len(list((tmp_path / "out" / "runs").glob("chunk-*.parquet"))) == 9
 
 
 def test_unreachable_scheduler() -> None:
