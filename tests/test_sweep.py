@@ -234,3 +234,10 @@ def test_sweep_command_several_scenarios(tmp_path: Path, monkeypatch: pytest.Mon
     run()  # rerun: everything is on disk already
     assert json.loads(capsys.readouterr().out) == payload
     assert (out / "b" / "runs" / "chunk-00002.parquet").stat().st_mtime_ns == stamp
+
+
+def test_missing_dask_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    with pytest.raises(StakesError, match=r"pip install 'stakes\[dask\]'"), \
+            open_executor(scheduler="tcp://127.0.0.1:8786"):
+        pass
