@@ -52,7 +52,7 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:  # type: ignore[no-u
         if axis == "x":
             ax.set_xticks(ticks, labels, fontsize=7)
         else:
-            ax.set_yticks(ticks, [lab.replace("\n", " ") for lab in labels], fontsize=7)
+            ax.set_yticks(ticks, [f"{a.value:g} {t(a.label, 30)}" for a in issue.anchors], fontsize=6.5)
 
 
 def forecast_plot(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFrame | None) -> str:
@@ -64,7 +64,7 @@ def forecast_plot(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFrame 
         variants = list(dict.fromkeys(forecast["variant"]))
         models = list(dict.fromkeys(forecast["model"]))
         rows = len(variants) + (1 if positions is not None and len(positions) else 0)
-        fig = Figure(figsize=(7.5, 0.9 + 0.42 * rows + (0.6 if issue.anchors else 0)))
+        fig = Figure(figsize=(7.5, 1.3 + 0.42 * rows + (0.6 if issue.anchors else 0)))
         ax = fig.add_subplot()
         for k, model in enumerate(models):
             sub = forecast[forecast["model"] == model]
@@ -75,14 +75,23 @@ def forecast_plot(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFrame 
         if positions is not None and len(positions):
             y = len(variants)
             ax.scatter(positions["position"], [y] * len(positions), marker="|", s=160, color="#555555")
-            order = np.argsort(positions["position"].to_numpy(), kind="stable")
-            for j, k in enumerate(order if len(order) <= MAX_LABELLED_ACTORS else []):
-                row = positions.iloc[k]
-                ax.annotate(t(row["name"], 16), (row["position"], y), xytext=(0, 7 + 9 * (j % 2)),
-                            textcoords="offset points", ha="center", fontsize=6.5, color="#333333")
+            if len(positions) <= MAX_LABELLED_ACTORS:
+                # actors at (nearly) the same position share one label: ids joined, staggered on 4 levels
+                tol = 0.015 * issue.span
+                groups: list[tuple[float, list[str]]] = []
+                for pos, actor in sorted(zip(positions["position"], positions["actor"], strict=True)):
+                    if groups and pos - groups[-1][0] <= tol:
+                        groups[-1][1].append(str(actor))
+                    else:
+                        groups.append((float(pos), [str(actor)]))
+                for j, (pos, ids) in enumerate(groups):
+                    ax.annotate(t(", ".join(ids), 18), (pos, y), xytext=(0, -9 - 15 * (j % 4)),
+                                textcoords="offset points", ha="center", va="top", fontsize=6,
+                                color="#333333")
             labels.append("actors (baseline)")
         ax.set_yticks(range(len(labels)), labels)
-        ax.set_ylim(-0.6, len(labels) - 0.4)
+        has_actors = positions is not None and len(positions) > 0
+        ax.set_ylim(-0.6, len(labels) - 0.4 + (1.9 if has_actors else 0))
         ax.invert_yaxis()
         _scale_axis(ax, issue)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
@@ -100,14 +109,17 @@ def trajectory_plot(issue: Issue, model: str, traj: pd.DataFrame, names: dict[st
         fig = Figure(figsize=(3.2 * cols + 1.6, 2.5 * nrows))
         axes = fig.subplots(nrows, cols, squeeze=False, sharey=True)
         actors = list(dict.fromkeys(traj["actor"]))
+        palette = [matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors]
+        styles = ["-", "--", ":", "-."]
         for k, variant in enumerate(variants):
             ax = axes[k // cols][k % cols]
             sub = traj[traj["variant"] == variant]
             for j, actor in enumerate(actors):
                 a = sub[sub["actor"] == actor].sort_values("round")
                 if len(a):
-                    ax.plot(a["round"], a["position"], color=COLORS[j % len(COLORS)], linewidth=1.1,
-                            label=t(names.get(actor, actor), 22), marker="." if len(a) < 12 else None)
+                    ax.plot(a["round"], a["position"], color=palette[j % 20], linewidth=1.1,
+                            linestyle=styles[(j // 20) % 4], label=t(names.get(actor, actor), 22),
+                            marker="." if len(a) < 12 else None)
             fc = sub.groupby("round")["forecast"].first() if "forecast" in sub else None
             if fc is not None and fc.notna().any():
                 ax.plot(fc.index, fc.to_numpy(), color="black", linestyle="--", linewidth=2, label="forecast")
