@@ -191,3 +191,16 @@ def test_zero_rounds_is_the_weighted_mean(cop21):
     w = cop21.weights()
     np.testing.assert_allclose(res.forecast, (w * cop21.position).sum(1) / w.sum(1), atol=1e-12)
     assert res.forecasts.shape[1] == 1
+
+
+def test_validation_case_rows():
+    from stakes.models import list_models
+    from stakes.validation.decide_cop21 import run
+
+    rows = run(COP21.parent)
+    models = {spec.id for spec in list_models()}
+    assert {r.model for r in rows} == models
+    assert all(r.kind == "replication" and r.case == "decide-cop21" and r.actor is None for r in rows)
+    exchange_rows = [r for r in rows if r.model == "exchange"]
+    assert len(exchange_rows) == 13
+    assert max(abs(r.error) for r in exchange_rows) < 1e-9
