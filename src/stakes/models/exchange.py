@@ -31,7 +31,7 @@ from .base import ModelResult, ModelSpec, Parameter, register
 from .exchange_engine import run_rounds
 from .exchange_reference import FIXED_WEIGHT, SALIENCE_WEIGHT, run_reference
 
-MEMORY_CELLS = 40_000_000
+MEMORY_CELLS = 20_000_000
 """Rough cap on the cells of the per-candidate state of one chunk of the batch."""
 
 
