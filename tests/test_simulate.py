@@ -214,4 +214,4 @@ def test_cli_full_disk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     out = tmp_path / "out"
     code, _, err = cli(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", "--out", str(out))
     assert code == 2 and "No space left on device" in err
-    assert not [p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"]
+    assert not [p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", "scenario.yaml")]

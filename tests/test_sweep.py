@@ -16,7 +16,7 @@ import pytest
 from stakes.errors import OptionError, StakesError
 from stakes.io import save_scenario
 from stakes.scenario import Scenario
-from stakes.simulate import simulate
+from stakes.simulate import load_sweep, simulate
 from stakes.sweep import ChunkStore, open_executor
 
 
@@ -92,8 +92,14 @@ def test_resume_in_process_matches(tmp_path: Path) -> None:
     first = simulate(sc, 1000, chunk_size=100, out=str(out))
     (out / "runs" / "chunk-00004.parquet").unlink()  # as if killed while this chunk was in flight
     (out / "theses" / "chunk-00007.parquet").unlink()  # a chunk missing one table is redone
+    partial = load_sweep(out)
+    assert not partial.complete and partial.n_runs == 800
     again = simulate(sc, 1000, chunk_size=100, out=str(out))
     assert_same(first.runs, again.runs)
+    loaded = load_sweep(out)  # the folder alone is enough: scenario.yaml + manifest + chunks
+    assert loaded.complete
+    assert_same(first.runs, loaded.runs)
+    assert_same(first.thesis_table(), loaded.thesis_table())
     assert_same(first.summary(), again.summary())
     assert (out / "runs" / "chunk-00004.parquet").exists() and (out / "theses" / "chunk-00007.parquet").exists()
 

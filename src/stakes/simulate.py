@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,14 +24,16 @@ import pandas as pd
 
 from .arrays import compile_scenario
 from .errors import OptionError
+from .io import atomic_write_text, dump_yaml, load_yaml
 from .models import get_model
 from .scenario import Scenario, SideThesis
-from .sweep import ChunkStore, run_chunks
+from .sweep import ChunkStore, chunk_path, read_manifest, run_chunks
 from .theses import judge_forecast, thesis_model
 from .uncertainty import SpreadOverride, perturb, resolve_spreads
 from .variants import BASELINE, apply_variant
 
 MAX_RUNS = 100_000_000
+SCENARIO_FILE = "scenario.yaml"
 DEFAULT_CHUNK = 2048
 
 
@@ -243,6 +246,8 @@ def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None 
 def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     store = ChunkStore(out, plan.settings(), plan.n_chunks) if out is not None else None
+    if store is not None and not (store.folder / SCENARIO_FILE).exists():
+        atomic_write_text(store.folder / SCENARIO_FILE, dump_yaml(plan.scenario))  # reproducible from the folder
     frames: dict[int, dict[str, pd.DataFrame]] = {}
     done_runs = 0
     if store is not None:
@@ -331,3 +336,23 @@ def _assemble(plan: SimulationPlan, frames: dict[int, dict[str, pd.DataFrame]]) 
     for col in ("thesis", "variant", "model"):
         theses[col] = theses[col].astype(object)
     return runs, theses
+
+
+def load_sweep(folder: str | Path) -> SimulationResult:
+    """A simulation read back from its ``--out`` folder (the finished chunks; ``complete`` says if all are)."""
+    folder = Path(folder)
+    settings = read_manifest(folder)["settings"]
+    scenario = load_yaml(folder / SCENARIO_FILE)
+    plan = SimulationPlan(scenario, int(settings["runs"]), int(settings["seed"]), tuple(settings["models"]),
+                          tuple(settings["variants"]), SpreadOverride(**settings["override"]),
+                          dict(settings["params"]), int(settings["chunk_size"]))
+    if plan.settings() != settings:
+        raise OptionError(f"{folder / SCENARIO_FILE} does not match the sweep's manifest")
+    frames = {i: {t: pd.read_parquet(chunk_path(folder, t, i)) for t in ("theses", "runs")}
+              for i in range(plan.n_chunks)
+              if all(chunk_path(folder, t, i).exists() for t in ("theses", "runs"))}
+    if not frames:
+        raise OptionError(f"{folder} holds no finished chunk yet")
+    complete = len(frames) == plan.n_chunks
+    return SimulationResult(plan, *_assemble(plan, frames), complete=complete,
+                            side_theses=judge_sides(plan) if complete else None)

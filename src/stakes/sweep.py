@@ -137,6 +137,24 @@ def run_chunks(task: Callable[..., Any], args: tuple[Any, ...], indices: Iterabl
 
 
 # -- the store ---------------------------------------------------------------------------------------------
+def chunk_path(folder: str | Path, table: str, index: int) -> Path:
+    return Path(folder) / table / f"chunk-{index:05d}.parquet"
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of a sweep folder; a StakesError if there is none or it is unreadable."""
+    path = Path(folder) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StakesError(f"{folder} is not a sweep folder (no {MANIFEST})") from None
+    except (OSError, ValueError) as exc:
+        raise StakesError(f"{path} is unreadable ({exc})") from None
+    if data.get("format") != FORMAT:
+        raise StakesError(f"{path} is not a {FORMAT} manifest")
+    return data
+
+
 class ChunkStore:
     """A folder of finished chunks: ``<table>/chunk-00000.parquet`` per table and a ``manifest.json``.
 
@@ -155,7 +173,7 @@ class ChunkStore:
         self._prepare()
 
     def path(self, index: int, table: str) -> Path:
-        return self.folder / table / f"chunk-{index:05d}.parquet"
+        return chunk_path(self.folder, table, index)
 
     def _prepare(self) -> None:
         try:
