@@ -11,6 +11,9 @@ import pytest
 
 from stakes.io.yaml_io import scenario_from_dict
 
+# Tests never write into the user's run store; store tests pass their own URL.
+os.environ.setdefault("STAKES_DB", "off")
+
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "tests" / "data" / "validation"
 

@@ -27,6 +27,8 @@ class Forecast:
     scenario: Scenario
     variants: list[str]
     models: list[str]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Parameters passed to :func:`forecast` (over the scenario's own ``parameters``)."""
     arrays: dict[str, ScenarioArrays] = field(default_factory=dict)
     results: dict[tuple[str, str], ModelResult] = field(default_factory=dict)
 
@@ -111,7 +113,7 @@ def forecast(
     model_ids = list(models) if models else scenario.default_models
     specs = [get_model(m) for m in model_ids]
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
-    result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids)
+    result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids, params=dict(params or {}))
     for variant in variant_ids:
         arrays = compile_scenario(apply_variant(scenario, variant))
         result.arrays[variant] = arrays

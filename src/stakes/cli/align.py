@@ -21,7 +21,7 @@ from ..alignment import (
 from ..alignment.heuristic import DEFAULT_RESTARTS
 from ..errors import OptionError
 from ..variants import BASELINE
-from .app import SCENARIO_HELP, app, console, err_console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load
 from .forecast import OutputFormat
 
 
@@ -109,6 +109,7 @@ def align_command(
     restarts: Annotated[int, typer.Option("--restarts", help="Heuristic restarts.")] = DEFAULT_RESTARTS,
     top: Annotated[int, typer.Option("--top", help="Runner-up configurations to show.")] = 3,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed; default: the scenario's.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
 ) -> None:
     """Predict the two coalitions (landscape theory) under the baseline and each variant."""
     if runs < 0:
@@ -127,6 +128,9 @@ def align_command(
         for note in a.notes:
             err_console.print(f"note ({a.variant}): {note}", highlight=False)
     probs = {v: side_probabilities(sc, v, runs, **opts) for v in variants} if runs else {}
+    from ..store import record_alignment
+
+    record_alignment([*alignments, *probs.values()], sc, db)
     verdicts = [v for v in judge_side_theses(sc, alignments) if v.variant in variants]
     thesis_p = {(t, p.variant): pr for p in probs.values() for t, pr in p.theses.items()}
     if output is OutputFormat.json:

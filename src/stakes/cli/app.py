@@ -28,6 +28,8 @@ err_console = Console(stderr=True)
 SCENARIO_HELP = ("Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a built-in name; "
                  "default: the built-in seed scenario.")
 
+DB_HELP = "Run store (SQLAlchemy URL or SQLite path); default: $STAKES_DB or the per-user file; 'off' = none."
+
 
 def load(scenario: str | None) -> Scenario:
     """A scenario from a path or a built-in name (None = the default built-in)."""

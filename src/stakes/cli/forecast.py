@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..forecast import Forecast, forecast
-from .app import SCENARIO_HELP, app, console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, load
 
 
 class OutputFormat(StrEnum):
@@ -52,6 +52,7 @@ def forecast_command(
                                                "rounds (overrides the scenario's parameters).")] = None,
     show_rounds: Annotated[bool, typer.Option("--show-rounds", help="Print positions round by round.")] = False,
     report: Annotated[Path | None, typer.Option("--report", "-o", help="Also write an HTML report here.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
     sc = load(scenario)
@@ -63,6 +64,9 @@ def forecast_command(
         params = {m: {"rounds": rounds} for m in chosen
                   if any(p.name == "rounds" for p in get_model(m).parameters)}
     result = forecast(sc, models=model or None, variants=variant or None, params=params)
+    from ..store import record_forecast
+
+    record_forecast(result, db, params=params)
     if output is OutputFormat.json:
         typer.echo(json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:

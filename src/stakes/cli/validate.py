@@ -33,6 +33,7 @@ def validate_command(
     for col in ("case", "issue", "actor", "model", "value", "reference", "error", "kind"):
         table.add_column(col, justify="right" if col in ("value", "reference", "error") else "left")
     for r in frame.itertuples(index=False):
-        table.add_row(r.case, r.issue, r.actor if isinstance(r.actor, str) else "", r.model, f"{r.value:.3f}", f"{r.reference:.3f}",
-                      f"{r.error:+.3f}", r.kind)
+        actor = r.actor if isinstance(r.actor, str) else ""
+        table.add_row(r.case, r.issue, actor, r.model, f"{r.value:.3f}", f"{r.reference:.3f}", f"{r.error:+.3f}",
+                      r.kind)
     console.print(table)
