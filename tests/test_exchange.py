@@ -204,3 +204,11 @@ def test_validation_case_rows():
     exchange_rows = [r for r in rows if r.model == "exchange"]
     assert len(exchange_rows) == 13
     assert max(abs(r.error) for r in exchange_rows) < 1e-9
+
+
+def test_between_round_weights_match_reference():
+    arrays = compile_scenario(_random_scenario(np.random.default_rng(11), n=6, d=3))
+    fast = exchange(arrays, rounds=4, salience_weight=0.2, fixed_weight=0.3)
+    slow = exchange_reference(arrays, rounds=4, salience_weight=0.2, fixed_weight=0.3)
+    np.testing.assert_allclose(fast.forecasts, slow.forecasts, atol=1e-9)
+    assert not np.allclose(fast.forecasts, exchange(arrays, rounds=4).forecasts)

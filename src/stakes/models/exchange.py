@@ -109,11 +109,10 @@ def exchange_reference(arrays: ScenarioArrays, rounds: int = 10, tie_break: str 
                        salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT,
                        arithmetic: str = "float") -> ModelResult:
     """The plain per-run implementation, one batch element at a time (slow; for tests and benchmarks)."""
-    if (salience_weight, fixed_weight) != (SALIENCE_WEIGHT, FIXED_WEIGHT):
-        raise NotImplementedError("the reference implements Decide's weights 0.4 and 0.1 only")
     x = _normalised(arrays)
-    runs = [run_reference(x[b], arrays.salience[b], arrays.capability[b], arrays.mask, int(rounds), tie_break,
-                          arithmetic) for b in range(x.shape[0])]
+    rounds = _check_params(rounds, salience_weight, fixed_weight)
+    runs = [run_reference(x[b], arrays.salience[b], arrays.capability[b], arrays.mask, rounds, tie_break,
+                          arithmetic, salience_weight, fixed_weight) for b in range(x.shape[0])]
     return _result(arrays, np.stack([r["outcomes"] for r in runs]), np.stack([r["voting"] for r in runs]),
                    np.stack([r["starts"] for r in runs]), runs[0]["exchanges"], int(rounds), tie_break)
 

@@ -200,7 +200,8 @@ def _decimal(a: np.ndarray, digits: int | None = None) -> np.ndarray:
 
 
 def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, mask: np.ndarray,
-                  rounds: int = 10, tie_break: str = "decide", arithmetic: str = "float") -> dict:
+                  rounds: int = 10, tie_break: str = "decide", arithmetic: str = "float",
+                  salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT) -> dict:
     """One run; ``position`` (n, d) on 0–100. Returns outcomes (T+1, d), voting (T+1, n, d), exchanges.
 
     ``arithmetic="decimal"`` computes with Python's ``Decimal`` (28 digits) in Decide's order of operations, so
@@ -208,7 +209,7 @@ def run_reference(position: np.ndarray, salience: np.ndarray, capability: np.nda
     Inputs are taken as Decide reads them, as decimal text (``Decimal("0.75")``); salience and power are rounded
     to 12 decimals first (undoing the 0–100 round trip of salience).
     """
-    sw, fw = SALIENCE_WEIGHT, FIXED_WEIGHT
+    sw, fw = salience_weight, fixed_weight
     x = np.where(mask, position, 0.0).astype(float)
     if arithmetic == "decimal":
         x, salience, capability = _decimal(x), _decimal(salience, 12), _decimal(capability, 12)
