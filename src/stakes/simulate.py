@@ -29,7 +29,7 @@ from .models import get_model
 from .scenario import Scenario, SideThesis
 from .sweep import ChunkStore, chunk_path, read_manifest, run_chunks
 from .theses import judge_forecast, thesis_model
-from .uncertainty import SpreadOverride, perturb, resolve_spreads
+from .uncertainty import SpreadOverride, apply_noise, draw_noise, resolve_spreads
 from .variants import BASELINE, apply_variant
 
 MAX_RUNS = 100_000_000
@@ -82,10 +82,12 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
     runs_parts: list[pd.DataFrame] = []
     thesis_parts: list[pd.DataFrame] = []
     run_index = np.arange(start, stop)
+    # one set of draws on the baseline's actors, shared by every variant (common random numbers)
+    dist = resolve_spreads(sc, plan.override).distribution
+    noise = draw_noise(plan.seed, tuple(sc.actor_ids), len(sc.issue_ids), start, stop, dist)
     for variant in plan.variants:
         vs = apply_variant(sc, variant)
-        batch = perturb(vs, compile_scenario(vs), size, seed=plan.seed, start=start, override=plan.override,
-                        base=sc)
+        batch = apply_noise(compile_scenario(vs), resolve_spreads(vs, plan.override), noise)
         wanted = list(plan.models)
         for t in theses:
             m = thesis_model(t, sc)
