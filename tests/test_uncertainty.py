@@ -149,3 +149,16 @@ def test_runs_zero() -> None:
     with pytest.raises(OptionError):
         perturb(sc, compile_scenario(sc), 0)
     assert draw_noise(1, ("a",), 1, 5, 5).position.shape == (0, 1, 1)
+
+
+def test_core_imports_no_edges() -> None:
+    """Uncertainty, Monte Carlo, sensitivity and sweeps load no CLI, plotting, database, Dask or SALib code."""
+    import subprocess
+    import sys
+
+    code = ("import sys, stakes.uncertainty, stakes.simulate, stakes.sensitivity, stakes.sweep\n"
+            "edges = ('typer', 'rich', 'matplotlib', 'sqlalchemy', 'fastapi', 'distributed', 'dask', 'SALib')\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in edges or m.startswith('stakes.cli')]\n"
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
