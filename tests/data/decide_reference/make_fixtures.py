@@ -81,7 +81,7 @@ def main() -> None:
         return
     out = sys.argv[2]
     t0 = time.perf_counter()
-    rec, model = run(path)
+    rec, _ = run(path)
     seconds = time.perf_counter() - t0
     with open(f"{out}/cop21_outcomes.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, ["round", "issue", "outcome"])
