@@ -14,6 +14,9 @@ from .io import load_scenario, save_scenario
 from .models import ModelResult, get_model, list_models, run_model
 from .scenario import Scenario
 from .scenarios import builtin_scenario
+from .sensitivity import SensitivityResult, sensitivity
+from .simulate import SimulationResult, load_sweep, simulate
+from .uncertainty import SpreadOverride
 from .variants import apply_variant
 
 __version__ = "0.1.0"
@@ -25,6 +28,9 @@ __all__ = [
     "Scenario",
     "ScenarioArrays",
     "ScenarioError",
+    "SensitivityResult",
+    "SimulationResult",
+    "SpreadOverride",
     "StakesError",
     "__version__",
     "apply_variant",
@@ -34,6 +40,9 @@ __all__ = [
     "get_model",
     "list_models",
     "load_scenario",
+    "load_sweep",
     "run_model",
     "save_scenario",
+    "sensitivity",
+    "simulate",
 ]

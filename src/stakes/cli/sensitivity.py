@@ -12,7 +12,7 @@ from rich.table import Table
 from ..sensitivity import sensitivity
 from ..uncertainty import SpreadOverride
 from ..variants import BASELINE
-from .app import SCENARIO_HELP, app, console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, load
 
 
 class SensFormat(StrEnum):
@@ -37,11 +37,15 @@ def sensitivity_command(
                                                       "on 0–100.")] = None,
     capability_sd: Annotated[float | None, typer.Option("--capability-sd", help="Default relative "
                                                         "capability spread.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
 ) -> None:
     """Sobol indices: the share of each issue's forecast variance due to each actor's inputs."""
     sc = load(scenario)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
     res = sensitivity(sc, model=model, variant=variant, samples=samples, seed=seed, override=override)
+    from ..store import record_sensitivity
+
+    record_sensitivity(res, sc, db)
     k = max(1, top)
     if output is SensFormat.json:
         typer.echo(json.dumps(res.payload(k), indent=2))

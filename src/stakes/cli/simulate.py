@@ -17,7 +17,7 @@ from ..errors import OptionError
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride, resolve_spreads
-from .app import SCENARIO_HELP, app, console, err_console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load
 
 
 class SimFormat(StrEnum):
@@ -71,6 +71,7 @@ def simulate_command(
     distribution: Annotated[DistributionName | None, typer.Option("--distribution", help="Shape of the "
                                                                   "perturbations.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Dask scheduler.")] = 5.0,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
 ) -> None:
     """Run many perturbed copies: forecast distributions and the probability of each thesis."""
     sc = load(scenario)
@@ -91,6 +92,9 @@ def simulate_command(
         err_console.print(f"interrupted after {stop.result.n_runs} of {plan.runs} runs{kept}",
                           style="yellow", highlight=False, soft_wrap=True)
         raise SystemExit(130) from None
+    from ..store import record_simulation
+
+    record_simulation(result, sc, db)
     if output is SimFormat.json:
         typer.echo(json.dumps(result.payload(), indent=2))
     else:
