@@ -126,3 +126,17 @@ def test_unknown_variant(small):
     with pytest.raises(ScenarioError) as info:
         apply_variant(small, "nope")
     assert "unknown variant 'nope'" in str(info.value)
+
+
+def test_plus_minus_spreads(small_dict):
+    small_dict["stances"][0]["position"] = "30 ± 10"
+    small_dict["stances"][1]["salience"] = "80 +/- 5"
+    sc = scenario_from_dict(small_dict)
+    assert (sc.stances[0].position, sc.stances[0].position_sd) == (30.0, 10.0)
+    assert (sc.stances[1].salience, sc.stances[1].salience_sd) == (80.0, 5.0)
+
+
+def test_plus_minus_garbage_names_the_field(small_dict):
+    small_dict["stances"][0]["position"] = "thirty ± ten"
+    err = _error(small_dict)
+    assert err.field == "position" and err.actor == "ua"

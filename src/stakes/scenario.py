@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 FORMAT_VERSION = 1
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PLUS_MINUS = re.compile(rf"(?P<value>{_NUMBER})\s*(?:±|\+/-|\+-)\s*(?P<sd>{_NUMBER})")
 DEFAULT_MODELS = ("bdm", "weighted-mean")
 
 
@@ -120,6 +122,25 @@ class Stance(_Record):
     salience_sd: float | None = Field(default=None, ge=0)
     rationale: str | None = None
     source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_plus_minus(cls, data: Any) -> Any:
+        """Accept ``position: "30 ± 10"`` (or ``30 +/- 10``) as position 30 with ``position_sd`` 10; same for
+        salience."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name in ("position", "salience"):
+            value = out.get(name)
+            if isinstance(value, str):
+                match = _PLUS_MINUS.fullmatch(value.strip())
+                if match is None:
+                    continue  # let the float validator report the bad value
+                if out.get(f"{name}_sd") is not None:
+                    raise ValueError(f"{name} gives a spread with ± and {name}_sd gives another")
+                out[name], out[f"{name}_sd"] = float(match["value"]), float(match["sd"])
+        return out
 
     @field_validator("position")
     @classmethod
