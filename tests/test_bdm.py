@@ -219,3 +219,13 @@ def test_positions_beyond_the_scale_stay_finite():
     fast, slow = bdm(wide), bdm_reference(wide)
     assert np.isfinite(fast.positions).all()
     np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-9)
+
+
+def test_settled_runs_report_their_fixed_point():
+    arr = random_arrays(np.random.default_rng(21), 40, 5, 2, full=True)
+    res = bdm(arr, rounds=30)
+    early = res.rounds < 30
+    assert early.any()  # random 5-actor issues often settle
+    np.testing.assert_array_equal(res.forecast[early], res.forecasts[:, -1][early])
+    final = bdm(arr, rounds=30, report="final-round")
+    np.testing.assert_array_equal(final.forecast, res.forecasts[:, -1])

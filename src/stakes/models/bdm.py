@@ -26,10 +26,11 @@ ICAART 2011, pp. 18–30 (also J. Theoretical Politics 23(4):510–531). Per iss
 
 Stopping rule (the model oscillates; docs/decisions/bdm.md): run ``rounds`` rounds (default 8, Scholz's
 Table 2), stopping early once no actor moves more than ``tolerance``·Δ (later rounds would repeat it).
-``report="mean-of-rounds"`` (default) forecasts the mean of the medians of rounds 1..rounds;
-``"final-round"`` the last median. Multi-issue scenarios run each issue independently (issues are folded
-into the batch axis). Actors without a stance on an issue take no part in it: no votes, not challenged,
-never move. Extra output: ``extra["mean"]`` (B, T+1, d), the c·s weighted mean position per round.
+``report="mean-of-rounds"`` (default) forecasts the settled median when the run settles within ``rounds``,
+else (an oscillating run) the mean of the medians of rounds 1..rounds; ``"final-round"`` the last median.
+Multi-issue scenarios run each issue independently (issues are folded into the batch axis). Actors
+without a stance on an issue take no part in it: no votes, not challenged, never move. Extra output:
+``extra["mean"]`` (B, T+1, d), the c·s weighted mean position per round.
 
 Engine: no Python loop over runs or actor pairs; the vote sums take O(n² log n) per issue and round
 (prefix sums over sorted positions, see ``_support``); rows are processed in cache-sized chunks.
@@ -236,7 +237,7 @@ def _round(x, c, s, part, span, mid, q, t_fixed, probability, perception):
 
 
 def _run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, probability, perception):
-    """Rounds for G independent rows; returns trajectories (G, rounds+1, n) and rounds run (G,)."""
+    """Rounds for G independent rows: trajectories (G, rounds+1, n), rounds run (G,), settled (G,)."""
     g = x.shape[0]
     traj = np.repeat(x[:, None, :], rounds + 1, axis=1)
     ran = np.zeros(g, dtype=int)
@@ -252,7 +253,7 @@ def _run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, probabili
             ran[idx] = t
             active[idx] = moved > tolerance * span[idx]
         traj[:, t] = cur
-    return traj, ran
+    return traj, ran, ~active
 
 
 def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
@@ -275,10 +276,11 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     mid = np.tile((arrays.scale_min + arrays.scale_max) / 2.0, bsz)
     traj = np.empty((bsz * d, rounds + 1, n))
     ran = np.zeros(bsz * d, dtype=int)
+    settled = np.zeros(bsz * d, dtype=bool)
 
     def work(lo: int) -> None:
         sl = slice(lo, lo + chunk_rows)
-        traj[sl], ran[sl] = _run_rows(x[sl], c[sl], s[sl], part[sl], span[sl], mid[sl], rounds, Q, T,
+        traj[sl], ran[sl], settled[sl] = _run_rows(x[sl], c[sl], s[sl], part[sl], span[sl], mid[sl], rounds, Q, T,
                                       tolerance, probability, perception)
 
     starts = range(0, bsz * d, chunk_rows)
@@ -302,8 +304,10 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
         return np.moveaxis(a, 1, -1)
 
     forecasts = unfold(med)
-    forecast = forecasts[:, -1] if report == "final-round" or rounds == 0 else forecasts[:, 1:].mean(1)
-    return ModelResult(model="bdm", forecast=forecast, positions=unfold(traj), forecasts=forecasts,
+    final = forecasts[:, -1]
+    if report == "mean-of-rounds" and rounds > 0:  # a run that settles reports its fixed point
+        final = np.where(settled.reshape(bsz, d), final, forecasts[:, 1:].mean(1))
+    return ModelResult(model="bdm", forecast=final, positions=unfold(traj), forecasts=forecasts,
                        rounds=ran.reshape(bsz, d), extra={"mean": unfold(mean)})
 
 

@@ -145,6 +145,7 @@ def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: fl
     forecasts = np.zeros((bsz, rounds + 1, d))
     means = np.zeros((bsz, rounds + 1, d))
     ran = np.zeros((bsz, d), dtype=int)
+    settled = np.zeros((bsz, d), dtype=bool)
     for b in range(bsz):
         for k in range(d):
             idx = [a for a in range(n) if arrays.mask[a, k]]
@@ -172,6 +173,9 @@ def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: fl
                     x = new
                     ran[b, k] = t
                 record(t, x)
-    forecast = forecasts[:, -1] if report == "final-round" or rounds == 0 else forecasts[:, 1:].mean(axis=1)
+            settled[b, k] = stopped
+    forecast = forecasts[:, -1].copy()
+    if report == "mean-of-rounds" and rounds > 0:  # settled runs report their fixed point, others the cycle mean
+        forecast = np.where(settled, forecast, forecasts[:, 1:].mean(axis=1))
     return ModelResult(model="bdm", forecast=forecast, positions=positions, forecasts=forecasts, rounds=ran,
                        extra={"mean": means})
