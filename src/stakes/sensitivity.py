@@ -25,7 +25,7 @@ from scipy.special import ndtri
 
 from .arrays import ScenarioArrays, compile_scenario
 from .errors import OptionError, StakesError
-from .models import get_model
+from .models import get_model, is_registered
 from .scenario import Scenario
 from .uncertainty import SpreadOverride, Spreads, capability_factor, resolve_spreads
 from .variants import BASELINE, apply_variant
@@ -138,7 +138,7 @@ def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BAS
     if not isinstance(samples, int | np.integer) or samples < 2:
         raise OptionError(f"--samples must be a whole number of at least 2, got {samples}")
     n_base = 1 << (int(samples) - 1).bit_length()
-    model_id = model or next((m for m in scenario.default_models if _available(m)), "weighted-mean")
+    model_id = model or next((m for m in scenario.default_models if is_registered(m)), "weighted-mean")
     spec = get_model(model_id)
     seed = scenario.seed if seed is None else seed
     if seed < 0:
@@ -181,13 +181,6 @@ def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BAS
     frame = pd.DataFrame(rows, columns=["issue", "factor", "actor", "S1", "S1_conf", "ST", "ST_conf", "sd"])
     return SensitivityResult(variant, model_id, n_base, evaluations, seed, frame)
 
-
-def _available(model_id: str) -> bool:
-    try:
-        get_model(model_id)
-    except OptionError:
-        return False
-    return True
 
 
 def sensitivity_table(results: Sequence[SensitivityResult], k: int = 5) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pandas as pd
 from .arrays import compile_scenario
 from .errors import OptionError
 from .io import atomic_write_text, dump_yaml, load_yaml
-from .models import get_model
+from .models import get_model, is_registered
 from .scenario import Scenario, SideThesis
 from .sweep import ChunkStore, chunk_path, read_manifest, run_chunks
 from .theses import judge_forecast, thesis_model
@@ -91,7 +91,7 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
         wanted = list(plan.models)
         for t in theses:
             m = thesis_model(t, sc)
-            if (t.variant or BASELINE) == variant and m not in wanted and _available(m):
+            if (t.variant or BASELINE) == variant and m not in wanted and is_registered(m):
                 wanted.append(m)
         forecasts: dict[str, np.ndarray] = {}
         for m in wanted:
@@ -125,13 +125,6 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
 def _cat(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=list(categories), ordered=True)
 
-
-def _available(model_id: str) -> bool:
-    try:
-        get_model(model_id)
-    except OptionError:
-        return False
-    return True
 
 
 @dataclass
@@ -212,7 +205,7 @@ def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None
     chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if chunk < 1:
         raise OptionError(f"--chunk-size must be at least 1, got {chunk}")
-    model_ids = tuple(models) if models else tuple(m for m in scenario.default_models if _available(m))
+    model_ids = tuple(models) if models else tuple(m for m in scenario.default_models if is_registered(m))
     if not model_ids:
         raise OptionError(f"none of the scenario's models ({', '.join(scenario.default_models)}) is available")
     for m in model_ids:

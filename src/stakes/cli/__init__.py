@@ -15,10 +15,6 @@ COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "simulate", "s
                    "report", "serve")
 
 for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__name__}.{_name}":
-            raise
+    importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["app", "main"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import ModelResult, ModelSpec, Parameter, get_model, list_models, register, run_model
+from .base import ModelResult, ModelSpec, Parameter, get_model, is_registered, list_models, register, run_model
 
 MODEL_MODULES = ("baseline", "bdm", "smp", "nash", "exchange")
 
@@ -20,11 +20,8 @@ def _load_all() -> None:
         return
     _loaded = True
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")
 
 
-__all__ = ["ModelResult", "ModelSpec", "Parameter", "get_model", "list_models", "register", "run_model"]
+__all__ = ["ModelResult", "ModelSpec", "Parameter", "get_model", "is_registered", "list_models", "register",
+           "run_model"]

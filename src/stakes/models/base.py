@@ -100,6 +100,13 @@ def get_model(model_id: str) -> ModelSpec:
         raise OptionError(f"unknown model '{model_id}' (known: {', '.join(_REGISTRY)})") from None
 
 
+def is_registered(model_id: str) -> bool:
+    from . import _load_all
+
+    _load_all()
+    return model_id in _REGISTRY
+
+
 def list_models() -> list[ModelSpec]:
     from . import _load_all
 

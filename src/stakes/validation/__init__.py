@@ -58,11 +58,7 @@ def register_case(handler: CaseHandler) -> CaseHandler:
 def _load_handlers() -> list[CaseHandler]:
     if not _HANDLERS:
         for name in CASE_MODULES:
-            try:
-                importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
+            importlib.import_module(f"{__name__}.{name}")
     return _HANDLERS
 
 
