@@ -196,7 +196,10 @@ def test_ctrl_c_keeps_finished_chunks(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "stakes", "simulate", str(path), "--runs", "25600", "--chunk-size", "64",
            "--out", str(out), "--variant", "baseline"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background jobs with SIGINT ignored, and the child would inherit
+    # that (CI runs this way): give the child the default disposition, as a terminal's Ctrl-C expects.
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if (out / "runs").is_dir() and len(list((out / "runs").glob("chunk-*.parquet"))) >= 2:
