@@ -10,6 +10,8 @@ the first call (cached on disk by numba), never at import. Positions are on 0–
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, prange
 
@@ -25,6 +27,8 @@ NF = 29
 # alive flag, rounded gain (-1 when dead)
 P, Q, EI, EJ, KSI, KSJ, KDI, KDJ, ALIVE, SCORE = range(10)
 NI = 10
+_PARALLEL = threading.Lock()
+"""One parallel launch at a time (threading layers differ in how they take concurrent launches from threads)."""
 LOG_FIELDS = ("round", "order", "gain", "i_actor", "i_supply", "i_from", "i_move", "i_y",
               "j_actor", "j_supply", "j_from", "j_move", "j_y")
 
@@ -250,7 +254,7 @@ def _move(vote, new, x, s, sw, fw, a, k, y):
     new[a, k] = beta * y + fw * y + (1 - beta - fw) * x[a, k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_one(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, starts, logging):
     """One run, all rounds; fills ``outcomes`` (T+1, d), ``voting`` and ``starts`` (T+1, n, d); returns the log."""
     n, d = x.shape
@@ -325,12 +329,13 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
     first = 0 if log_row is None else log_row
     log = run_one(x[first], s[first], c[first], mask, w[first], den[first], *args, outcomes[first], voting[first],
                   starts[first], log_row is not None)
-    rest = np.array([b for b in range(B) if b != first], dtype=np.intp)
-    if len(rest):
+    rest = slice(1, None) if first == 0 else np.array([b for b in range(B) if b != first], dtype=np.intp)
+    if B > 1:
         sub = [np.ascontiguousarray(a[rest]) for a in (x, s, c)]
         o, v, st = outcomes[rest], voting[rest], starts[rest]
-        run_batch(sub[0], sub[1], sub[2], mask, np.ascontiguousarray(w[rest]), np.ascontiguousarray(den[rest]),
-                  *args, o, v, st)
+        with _PARALLEL:
+            run_batch(sub[0], sub[1], sub[2], mask, np.ascontiguousarray(w[rest]),
+                      np.ascontiguousarray(den[rest]), *args, o, v, st)
         outcomes[rest], voting[rest], starts[rest] = o, v, st
     entries = []
     for row in log:
