@@ -185,13 +185,14 @@ def _record(e, F, upd, x, w, slot, a, y, st, issue):
 
 
 @njit(cache=True)
-def _recalculate(F, K, upd, x, w, top):
+def _recalculate(F, K, upd, x, w, top, order, nord):
     """Update every live candidate after ``top`` was carried out (the engine's ``Round.recalculate``)."""
     d = x.shape[1]
     i, j, p, q = K[top, EI], K[top, EJ], K[top, P], K[top, Q]
     yi, yj = F[top, XI] + F[top, MI], F[top, XJ] + F[top, MJ]
     sup_i, sup_j, dem_j, dem_i = i * d + q, j * d + p, j * d + q, i * d + p
-    for e in range(F.shape[0]):
+    for t in range(nord):
+        e = order[t]
         if K[e, ALIVE] == 0:
             continue
         ksi, ksj, kdi, kdj = K[e, KSI], K[e, KSJ], K[e, KDI], K[e, KDJ]
@@ -225,25 +226,30 @@ def _outcome(w, den, pos, out):
 
 @njit(cache=True)
 def _pick(F, K, order, nord, decide):
-    """Index of the exchange to carry out next (-1: none left) and the new length of Decide's list."""
-    if decide:  # drop dead entries, then stable sort by gain, descending (Decide's list.sort, ALLOW_RANDOM False)
-        m = 0
-        for t in range(nord):
-            if K[order[t], ALIVE] == 1:
-                order[m] = order[t]
-                m += 1
+    """Index of the exchange to carry out next (-1: none left) and the new length of the live list ``order``.
+
+    ``order`` holds the live candidates: in creation order for "first", in Decide's list order for "decide"."""
+    m = 0
+    for t in range(nord):  # drop the dead (the others keep their order)
+        if K[order[t], ALIVE] == 1:
+            order[m] = order[t]
+            m += 1
+    if m == 0:
+        return -1, 0
+    if decide:  # stable sort by gain, descending (Decide's list.sort with ALLOW_RANDOM = False)
         for t in range(1, m):
             v, g, u = order[t], F[order[t], GAIN], t - 1
             while u >= 0 and F[order[u], GAIN] < g:
                 order[u + 1] = order[u]
                 u -= 1
             order[u + 1] = v
-        return (order[0] if m > 0 else -1), m
+        return order[0], m
     top, best = -1, np.int64(-1)
-    for e in range(K.shape[0]):  # highest rounded gain, the earliest candidate on a tie
-        if K[e, ALIVE] == 1 and K[e, SCORE] > best:
+    for t in range(m):  # highest rounded gain, the earliest candidate on a tie
+        e = order[t]
+        if K[e, SCORE] > best:
             top, best = e, K[e, SCORE]
-    return top, nord
+    return top, m
 
 
 @njit(cache=True)
@@ -292,7 +298,7 @@ def run_one(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, sta
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6] = rnd, steps, F[top, GAIN], i, q, F[top, XI], F[top, MI]
                 r[7], r[8], r[9], r[10], r[11], r[12] = yi, j, p, F[top, XJ], F[top, MJ], yj
                 nlog += 1
-            _recalculate(F, K, upd, x, w, top)
+            _recalculate(F, K, upd, x, w, top, order, nord)
         _outcome(w, den, vote, outcomes[rnd])
         voting[rnd, :, :] = vote
         starts[rnd, :, :] = new
