@@ -308,24 +308,26 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
                                       tolerance, probability, perception)
 
     starts = range(0, bsz * d, chunk_rows)
-    if kernel is not None:
+    if kernel is not None:  # the compiled kernel also returns the median and mean of every round
         t_fixed = float("nan") if T is None else float(T)
-        traj, ran, settled = kernel(x, c, s, np.ascontiguousarray(part), span, mid, rounds, float(Q), t_fixed,
-                                    float(tolerance), probability == "scholz", perception == "receiver", 16)
-    elif threads > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, starts))
+        traj, med, mean, ran, settled = kernel(x, c, s, np.ascontiguousarray(part), span, mid, rounds, float(Q),
+                                               t_fixed, float(tolerance), probability == "scholz",
+                                               perception == "receiver", 16)
     else:
-        for lo in starts:
-            work(lo)
-    w = (c * s * part)[:, None, :]
-    flat = traj.reshape(-1, n)
-    wr = np.broadcast_to(w, traj.shape).reshape(-1, n)
-    xs, ws, _, _ = _sorted_stats(flat, wr)
-    med = _median(xs, ws, np.repeat(mid, rounds + 1)).reshape(bsz * d, rounds + 1)
-    total = w.sum(2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(total > 0, (traj * w).sum(2) / total, mid[:, None])
+        if threads > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(work, starts))
+        else:
+            for lo in starts:
+                work(lo)
+        w = (c * s * part)[:, None, :]
+        flat = traj.reshape(-1, n)
+        wr = np.broadcast_to(w, traj.shape).reshape(-1, n)
+        xs, ws, _, _ = _sorted_stats(flat, wr)
+        med = _median(xs, ws, np.repeat(mid, rounds + 1)).reshape(bsz * d, rounds + 1)
+        total = w.sum(2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(total > 0, (traj * w).sum(2) / total, mid[:, None])
 
     def unfold(a: np.ndarray) -> np.ndarray:  # (B·d, T+1[, n]) -> (B, T+1[, n], d)
         a = a.reshape((bsz, d, *a.shape[1:]))

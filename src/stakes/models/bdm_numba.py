@@ -88,11 +88,56 @@ def _support(u, w, order, wc, xc, h, gg, sup):  # pragma: no cover - compiled
 
 
 @_jit()
-def _round(x, s, w, span, mid, q, t_fixed, scholz, receiver, sup, prob, d, lm, lp, pm, dpp, e, r, sec,
-           av, bv, order, wc, xc, new):  # pragma: no cover - compiled
-    """One round on one row of m participating actors (compact arrays); writes the new positions to ``new``."""
+def _sort(x, order):  # pragma: no cover - compiled
+    """Stable insertion sort of the indices of x (m ≲ 100: faster than argsort and allocation-free)."""
     m = x.shape[0]
-    _support(x, w, order, wc, xc, av, bv, sup)
+    for k in range(m):
+        order[k] = k
+    for k in range(1, m):
+        v = order[k]
+        p = k - 1
+        while p >= 0 and x[order[p]] > x[v]:
+            order[p + 1] = order[p]
+            p -= 1
+        order[p + 1] = v
+
+
+@_jit()
+def _median(x, w, order, fallback):  # pragma: no cover - compiled
+    """The lower weighted median (as ``bdm._median``: the first sorted position reaching half the weight)."""
+    m = x.shape[0]
+    _sort(x, order)
+    total = 0.0
+    for k in range(m):
+        total += w[order[k]]
+    if not total > 0:
+        return fallback
+    cum = 0.0
+    for k in range(m):
+        cum += w[order[k]]
+        if cum >= 0.5 * total * (1 - 1e-12):
+            return x[order[k]]
+    return x[order[m - 1]]
+
+
+@_jit()
+def _classify(a, b):  # pragma: no cover - compiled
+    """Scholz §6 as i sees it: 1 conflict lost (b > a > 0), 2 compromise (a < 0 < b, |a| < b), 3 capitulation."""
+    if b > a and a > 0:
+        return 1
+    if a < 0 and b > 0:
+        if a + b < 0:
+            return 3
+        if a + b > 0:
+            return 2
+    return 0
+
+
+@_jit()
+def _risk(x, s, w, span, mid, q, t_fixed, scholz, sup, prob, d, e, r, sec, order, wc, xc, h, gg):  # pragma: no cover
+    """Votes, probabilities, distances, (Q < 1) distances to the median, and the risk exponents r."""
+    m = x.shape[0]
+    _support(x, w, order, wc, xc, h, gg, sup)
     total = 0.0
     for i in range(m):
         for j in range(m):
@@ -108,31 +153,11 @@ def _round(x, s, w, span, mid, q, t_fixed, scholz, receiver, sup, prob, d, lm, l
                 dd = sup[i, j] + sup[j, i]
                 prob[i, j] = sup[i, j] / dd if dd > 0 else 0.0
     fixed = not np.isnan(t_fixed)
-    if q != 1.0:  # the median voter position at the start of the round (lower weighted median)
-        for k in range(m):
-            order[k] = k
-        for k in range(1, m):
-            v = order[k]
-            p = k - 1
-            while p >= 0 and x[order[p]] > x[v]:
-                order[p + 1] = order[p]
-                p -= 1
-            order[p + 1] = v
-        wsum = 0.0
-        for k in range(m):
-            wsum += w[order[k]]
-        med = mid
-        if wsum > 0:
-            cum = 0.0
-            med = x[order[m - 1]]
-            for k in range(m):
-                cum += w[order[k]]
-                if cum >= 0.5 * wsum * (1 - 1e-12):
-                    med = x[order[k]]
-                    break
+    if q != 1.0:  # distances to the median voter position at the start of the round
+        med = _median(x, w, order, mid)
         for k in range(m):
             e[k] = min(abs(x[k] - med) / span, 1.0)
-    # risk from security at r = 1: E1[c, t] = d(1 − 2 s_t (1 − P_ct)) (Q = 1), summed over challengers c
+    # security at r = 1: E1[c, t] = d(1 − 2 s_t (1 − P_ct)) (Q = 1, the factor 2 dropped), summed over c
     for t in range(m):
         sec[t] = 0.0
     for c in range(m):
@@ -143,44 +168,35 @@ def _round(x, s, w, span, mid, q, t_fixed, scholz, receiver, sup, prob, d, lm, l
             elif c != t:
                 sign = 2 * t_fixed - 1 if fixed else (1.0 if e[c] < d[c, t] else -1.0)
                 sec[t] += 2 * d[c, t] * (1 - 2 * tmp) - (1 - q) * (e[c] + d[c, t]) * sign
-    hi = sec[:m].max()
-    lo = sec[:m].min()
+    hi = sec.max()
+    lo = sec.min()
     for k in range(m):
         big_r = (2 * sec[k] - hi - lo) / (hi - lo) if hi > lo else 0.0
         r[k] = (1 - big_r / 3) / (1 + big_r / 3)
-    for i in range(m):
-        for j in range(i + 1, m):
-            a = np.log(0.5 - 0.5 * d[i, j])
-            b = np.log(0.5 + 0.5 * d[i, j])
-            lm[i, j] = a
-            lm[j, i] = a
-            lp[i, j] = b
-            lp[j, i] = b
+
+
+@_jit()
+def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # pragma: no cover - compiled
+    """a = EU_ij/4, b = EU_ji/4 as i sees them (``bdm._eu4``, ``bdm._better_worse``) for every ordered pair."""
+    m = x.shape[0]
+    fixed = not np.isnan(t_fixed)
     for i in range(m):
         for j in range(m):
-            if j != i:
-                pmv = np.exp(r[i] * lm[i, j])
-                pm[i, j] = pmv
-                dpp[i, j] = np.exp(r[i] * lp[i, j]) - pmv
-    for i in range(m):  # i receives offers
-        new[i] = x[i]
-        ri = r[i]
-        c0i = 0.5 ** ri
-        for j in range(m):
+            cls[i, j] = 0
             if j == i or not d[i, j] > 0:
                 continue
-            a = (q * c0i - pm[i, j]) - s[j] * (1 - prob[i, j]) * dpp[i, j]
-            if receiver:
-                rb = ri
-                b = (q * c0i - pm[i, j]) - s[i] * (1 - prob[j, i]) * dpp[i, j]
-            else:
-                rb = r[j]
-                b = (q * 0.5 ** rb - pm[j, i]) - s[i] * (1 - prob[j, i]) * dpp[j, i]
+            dij = d[i, j]
+            lm = np.log(0.5 - 0.5 * dij)
+            lp = np.log(0.5 + 0.5 * dij)
+            rb = r[i] if receiver else r[j]
+            pm = np.exp(r[i] * lm)
+            a = (q * 0.5 ** r[i] - pm) - s[j] * (1 - prob[i, j]) * (np.exp(r[i] * lp) - pm)
+            pm = np.exp(rb * lm)
+            b = (q * 0.5 ** rb - pm) - s[i] * (1 - prob[j, i]) * (np.exp(rb * lp) - pm)
             if q != 1.0:
-                dij = d[i, j]
                 for side in range(2):
                     ech = e[i] if side == 0 else e[j]
-                    rho = ri if side == 0 else rb
+                    rho = r[i] if side == 0 else rb
                     u_b = 2 - 4 * np.exp(rho * np.log(0.5 - 0.25 * (ech + dij)))
                     u_w = 2 - 4 * np.exp(rho * np.log(0.5 + 0.25 * (ech + dij)))
                     better = t_fixed if fixed else (1.0 if ech < dij else 0.0)
@@ -189,47 +205,94 @@ def _round(x, s, w, span, mid, q, t_fixed, scholz, receiver, sup, prob, d, lm, l
                         a = a + (1 - q) * (2 - extra) / 4
                     else:
                         b = b + (1 - q) * (2 - extra) / 4
-            av[j] = a
-            bv[j] = b
-        # classes (Scholz §6): conflict lost b > a > 0; with a < 0 < b compromise if a + b > 0, else capitulation
+            av[i, j] = a
+            bv[i, j] = b
+            cls[i, j] = _classify(a, b)
+
+
+@_jit()
+def _offers_fast(x, s, prob, d, r, av, bv, cls):  # pragma: no cover - compiled
+    """The same classes for Q = 1 and the receiver's r, skipping exponentials whose result is already known.
+
+    With A = ½^r − pm, D = pp − pm > 0, α = s_j(1 − P_ij), β = s_i(1 − P_ji): a = A − αD, b = A − βD, so
+    b − a = (α − β)D and i can only get an offer from j when α > β (one direction of each pair). With
+    f = A/D, which lies between ½ and 2^−r for d ∈ (0, 1], r > 0: β ≥ max(½, 2^−r) means b < 0 (no offer),
+    α ≤ min(½, 2^−r) (and α > β) means a conflict. Both only with margins far above rounding (d ≥ 1e-4,
+    1e-9 on f); otherwise a and b are computed exactly as the general path does.
+    """
+    m = x.shape[0]
+    for i in range(m):
+        cls[i, i] = 0
+        for j in range(i + 1, m):
+            cls[i, j] = 0
+            cls[j, i] = 0
+            dij = d[i, j]
+            if not dij > 0:
+                continue
+            al = s[j] * (1 - prob[i, j])  # α for receiver i; β for receiver j
+            be = s[i] * (1 - prob[j, i])
+            lm = 0.0
+            lp = 0.0
+            logs = False
+            for side in range(2):
+                k, o, ak, bk = (i, j, al, be) if side == 0 else (j, i, be, al)
+                if not ak > bk - 1e-12:
+                    continue
+                c0 = 0.5 ** r[k]
+                if dij >= 1e-4:
+                    if bk >= max(0.5, c0) + 1e-9:
+                        continue
+                    if ak <= min(0.5, c0) - 1e-9 and ak > bk + 1e-12:
+                        cls[k, o] = 1
+                        continue
+                if not logs:
+                    lm = np.log(0.5 - 0.5 * dij)
+                    lp = np.log(0.5 + 0.5 * dij)
+                    logs = True
+                pm = np.exp(r[k] * lm)
+                dpp = np.exp(r[k] * lp) - pm
+                a = (c0 - pm) - ak * dpp
+                b = (c0 - pm) - bk * dpp
+                av[k, o] = a
+                bv[k, o] = b
+                cls[k, o] = _classify(a, b)
+
+
+@_jit()
+def _choose(x, d, av, bv, cls, new):  # pragma: no cover - compiled
+    """Each i takes a lost conflict (least move), else the most enforceable compromise, else a capitulation.
+
+    Ties as ``bdm._round``: offers within TIE of the least move → the lower position; equally enforceable
+    compromises → least move, then the lower position.
+    """
+    m = x.shape[0]
+    for i in range(m):
+        new[i] = x[i]
         best_conf = np.inf
         best_cap = np.inf
         top = -np.inf
         for j in range(m):
-            if j == i or not d[i, j] > 0:
-                continue
-            a = av[j]
-            b = bv[j]
-            if b > a and a > 0:
+            code = cls[i, j]
+            if code == 1:
                 best_conf = min(best_conf, d[i, j])
-            elif a < 0 and b > 0:
-                if a + b < 0:
-                    best_cap = min(best_cap, d[i, j])
-                elif a + b > 0:
-                    top = max(top, b)
+            elif code == 3:
+                best_cap = min(best_cap, d[i, j])
+            elif code == 2:
+                top = max(top, bv[i, j])
         if best_conf < np.inf or (top == -np.inf and best_cap < np.inf):
-            conflict = best_conf < np.inf
-            best = best_conf if conflict else best_cap
+            want = 1 if best_conf < np.inf else 3
+            best = best_conf if want == 1 else best_cap
             pos = np.inf
             for j in range(m):
-                if j == i or not d[i, j] > 0 or not d[i, j] <= best + TIE:
-                    continue
-                a = av[j]
-                b = bv[j]
-                ok = (b > a and a > 0) if conflict else (a < 0 and b > 0 and a + b < 0)
-                if ok:
+                if cls[i, j] == want and d[i, j] <= best + TIE:
                     pos = min(pos, x[j])
             new[i] = pos
-        elif top > -np.inf:  # the most enforceable compromise; ties: least move, then the lower position
+        elif top > -np.inf:
             key = np.inf
             choice = np.inf
             for j in range(m):
-                if j == i or not d[i, j] > 0:
-                    continue
-                a = av[j]
-                b = bv[j]
-                if a < 0 and b > 0 and a + b > 0 and b == top:
-                    p = x[i] + (x[j] - x[i]) * abs(a / b)
+                if cls[i, j] == 2 and bv[i, j] == top:
+                    p = x[i] + (x[j] - x[i]) * abs(av[i, j] / bv[i, j])
                     kk = abs(p - x[i])
                     if kk < key:
                         key = kk
@@ -242,25 +305,20 @@ def _round(x, s, w, span, mid, q, t_fixed, scholz, receiver, sup, prob, d, lm, l
 @_jit(parallel=True)
 def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, receiver,
              block):  # pragma: no cover - compiled
-    """Rounds for G independent rows: trajectories (G, rounds+1, n), rounds run (G,), settled (G,).
+    """Rounds for G independent rows (issue × run) of n actors.
 
-    ``t_fixed`` is NaN for "T derived per pair"; rows are handed to threads ``block`` at a time.
+    Returns trajectories (G, rounds+1, n), the median and the c·s weighted mean per round (G, rounds+1),
+    rounds run (G,) and settled (G,). ``t_fixed`` is NaN for "T derived per pair"; rows go to threads
+    ``block`` at a time. Only actors with ``part`` take part; the others keep their positions.
     """
     g, n = x.shape
     traj = np.empty((g, rounds + 1, n))
+    med = np.empty((g, rounds + 1))
+    mean = np.empty((g, rounds + 1))
     ran = np.zeros(g, dtype=np.int64)
     settled = np.zeros(g, dtype=np.bool_)
     nblocks = (g + block - 1) // block
     for bk in nb.prange(nblocks):
-        sup = np.empty((n, n))
-        prob = np.empty((n, n))
-        d = np.empty((n, n))
-        lm = np.empty((n, n))
-        lp = np.empty((n, n))
-        pm = np.empty((n, n))
-        dpp = np.empty((n, n))
-        vec = np.empty((11, n + 1))
-        order = np.empty(n, dtype=np.int64)
         idx = np.empty(n, dtype=np.int64)
         for row in range(bk * block, min(g, (bk + 1) * block)):
             m = 0
@@ -269,28 +327,47 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                 if part[row, k]:
                     idx[m] = k
                     m += 1
-            xs, ss, ws, e, r, sec = vec[0, :m], vec[1, :m], vec[2, :m], vec[3, :m], vec[4, :m], vec[5, :m]
-            av, bv, new, xc = vec[6, :m], vec[7, :m], vec[8, :m], vec[9, : m + 1]
-            wc = vec[10, : m + 1]
+            # scratch sized to the m participants, allocated per row so that every array is contiguous
+            # (slices of larger buffers compile to slower strided code)
+            mats = np.empty((5, m, m))
+            sup, prob, d, av, bv = mats[0], mats[1], mats[2], mats[3], mats[4]
+            cl = np.empty((m, m), dtype=np.int8)
+            vec = np.empty((9, m))
+            xs, ss, ws, e, r, sec, h, gg, new = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5], vec[6], vec[7], vec[8]
+            wc = np.empty(m + 1)
+            xc = np.empty(m + 1)
+            od = np.empty(m, dtype=np.int64)
+            wsum = 0.0
             for k in range(m):
                 xs[k] = x[row, idx[k]]
                 ss[k] = s[row, idx[k]]
                 ws[k] = c[row, idx[k]] * s[row, idx[k]]
+                wsum += ws[k]
             active = m >= 2 and span[row] > 0
-            for t in range(1, rounds + 1):
-                if active:
-                    _round(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, receiver, sup[:m, :m],
-                           prob[:m, :m], d[:m, :m], lm[:m, :m], lp[:m, :m], pm[:m, :m], dpp[:m, :m], e, r, sec,
-                           av, bv, order[:m], wc, xc, new)
-                    moved = 0.0
+            for t in range(rounds + 1):
+                if t > 0:
+                    if active:
+                        _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
+                              wc, xc, h, gg)
+                        if receiver and q == 1.0:
+                            _offers_fast(xs, ss, prob, d, r, av, bv, cl)
+                        else:
+                            _offers_general(xs, ss, q, t_fixed, receiver, prob, d, e, r, av, bv, cl)
+                        _choose(xs, d, av, bv, cl, new)
+                        moved = 0.0
+                        for k in range(m):
+                            moved = max(moved, abs(new[k] - xs[k]))
+                            xs[k] = new[k]
+                        ran[row] = t
+                        active = moved > tolerance * span[row]
+                    for k in range(n):
+                        traj[row, t, k] = traj[row, t - 1, k]
                     for k in range(m):
-                        moved = max(moved, abs(new[k] - xs[k]))
-                        xs[k] = new[k]
-                    ran[row] = t
-                    active = moved > tolerance * span[row]
-                for k in range(n):
-                    traj[row, t, k] = traj[row, t - 1, k]
+                        traj[row, t, idx[k]] = xs[k]
+                med[row, t] = _median(xs, ws, od, mid[row])
+                tot = 0.0
                 for k in range(m):
-                    traj[row, t, idx[k]] = xs[k]
+                    tot += ws[k] * xs[k]
+                mean[row, t] = tot / wsum if wsum > 0 else mid[row]
             settled[row] = not active
-    return traj, ran, settled
+    return traj, med, mean, ran, settled
