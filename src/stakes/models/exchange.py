@@ -67,7 +67,7 @@ def _numba_kernel(engine: str, arithmetic: str):
         return None
     try:
         from .exchange_numba import run_rounds as kernel
-    except ImportError as err:
+    except (ImportError, OSError, RuntimeError) as err:  # not installed, or numba cannot set itself up here
         if engine == "numba":
             raise OptionError("model 'exchange': engine='numba' needs the numba package "
                               f"(pip install 'stakes[fast]'): {err}") from err
@@ -175,7 +175,7 @@ register(ModelSpec(
                   "28-digit decimals (slow; with tie_break='decide' it reproduces Decide exactly).",
                   choices=("float", "decimal")),
         Parameter("engine", "auto", "Float engine: 'numba' = compiled kernel (extra 'fast'; same exchanges as "
-                  "numpy, bit for bit, ~20× faster per run); 'numpy' = batched numpy engine; 'auto' = numba when "
+                  "numpy, bit for bit, 20–35× faster per run); 'numpy' = batched numpy engine; 'auto' = numba when "
                   "installed, else numpy. Not used with arithmetic='decimal'.", choices=ENGINES),
     ),
 ))

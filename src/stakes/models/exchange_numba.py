@@ -343,10 +343,7 @@ def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, ro
             run_batch(sub[0], sub[1], sub[2], mask, np.ascontiguousarray(w[rest]),
                       np.ascontiguousarray(den[rest]), *args, o, v, st)
         outcomes[rest], voting[rest], starts[rest] = o, v, st
-    entries = []
-    for row in log:
-        e = dict(zip(LOG_FIELDS, (float(v) for v in row), strict=True))
-        for key in ("round", "order", "i_actor", "i_supply", "j_actor", "j_supply"):
-            e[key] = int(e[key])
-        entries.append(e)
+    entries = [{"round": int(r), "order": int(o), "gain": g, "i_actor": int(ia), "i_supply": int(iq), "i_from": ix,
+                "i_move": im, "i_y": iy, "j_actor": int(ja), "j_supply": int(jp), "j_from": jx, "j_move": jm, "j_y": jy}
+               for r, o, g, ia, iq, ix, im, iy, ja, jp, jx, jm, jy in log.tolist()]
     return outcomes, voting, starts, entries
