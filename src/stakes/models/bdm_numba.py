@@ -211,17 +211,20 @@ def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # 
 
 
 @_jit()
-def _offers_fast(x, s, prob, d, r, av, bv, cls):  # pragma: no cover - compiled
+def _offers_fast(x, s, prob, d, r, av, bv, cls, best):  # pragma: no cover - compiled
     """The same classes for Q = 1 and the receiver's r, skipping exponentials whose result is already known.
 
     With A = ½^r − pm, D = pp − pm > 0, α = s_j(1 − P_ij), β = s_i(1 − P_ji): a = A − αD, b = A − βD, so
     b − a = (α − β)D and i can only get an offer from j when α > β (one direction of each pair). With
     f = A/D, which lies between ½ and 2^−r for d ∈ (0, 1], r > 0: β ≥ max(½, 2^−r) means b < 0 (no offer),
     α ≤ min(½, 2^−r) (and α > β) means a conflict. Both only with margins far above rounding (d ≥ 1e-4,
-    1e-9 on f); otherwise a and b are computed exactly as the general path does.
+    1e-9 on f). A receiver with a sure conflict ignores every offer farther than its nearest one, so only
+    nearer pairs are resolved; the rest get a and b exactly as the general path computes them.
     """
     m = x.shape[0]
     for i in range(m):
+        best[i] = np.inf
+    for i in range(m):  # pass 1: certain classes from the bounds; -1 = to resolve
         cls[i, i] = 0
         for j in range(i + 1, m):
             cls[i, j] = 0
@@ -231,31 +234,37 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls):  # pragma: no cover - compiled
                 continue
             al = s[j] * (1 - prob[i, j])  # α for receiver i; β for receiver j
             be = s[i] * (1 - prob[j, i])
-            lm = 0.0
-            lp = 0.0
-            logs = False
             for side in range(2):
                 k, o, ak, bk = (i, j, al, be) if side == 0 else (j, i, be, al)
                 if not ak > bk - 1e-12:
                     continue
                 c0 = 0.5 ** r[k]
+                code = -1
                 if dij >= 1e-4:
                     if bk >= max(0.5, c0) + 1e-9:
-                        continue
-                    if ak <= min(0.5, c0) - 1e-9 and ak > bk + 1e-12:
-                        cls[k, o] = 1
-                        continue
-                if not logs:
-                    lm = np.log(0.5 - 0.5 * dij)
-                    lp = np.log(0.5 + 0.5 * dij)
-                    logs = True
-                pm = np.exp(r[k] * lm)
-                dpp = np.exp(r[k] * lp) - pm
-                a = (c0 - pm) - ak * dpp
-                b = (c0 - pm) - bk * dpp
-                av[k, o] = a
-                bv[k, o] = b
-                cls[k, o] = _classify(a, b)
+                        code = 0
+                    elif ak <= min(0.5, c0) - 1e-9 and ak > bk + 1e-12:
+                        code = 1
+                        best[k] = min(best[k], dij)
+                cls[k, o] = code
+    for k in range(m):  # pass 2: resolve what can still matter
+        for o in range(m):
+            if cls[k, o] != -1:
+                continue
+            dko = d[k, o]
+            if dko > best[k] + TIE:  # farther than a sure conflict: never chosen
+                cls[k, o] = 0
+                continue
+            ak = s[o] * (1 - prob[k, o])
+            bk = s[k] * (1 - prob[o, k])
+            c0 = 0.5 ** r[k]
+            pm = np.exp(r[k] * np.log(0.5 - 0.5 * dko))
+            dpp = np.exp(r[k] * np.log(0.5 + 0.5 * dko)) - pm
+            a = (c0 - pm) - ak * dpp
+            b = (c0 - pm) - bk * dpp
+            av[k, o] = a
+            bv[k, o] = b
+            cls[k, o] = _classify(a, b)
 
 
 @_jit()
@@ -350,7 +359,7 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                         _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
                               wc, xc, h, gg)
                         if receiver and q == 1.0:
-                            _offers_fast(xs, ss, prob, d, r, av, bv, cl)
+                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, h)
                         else:
                             _offers_general(xs, ss, q, t_fixed, receiver, prob, d, e, r, av, bv, cl)
                         _choose(xs, d, av, bv, cl, new)
