@@ -35,25 +35,19 @@ def _jit(**kw):
 
 
 @_jit()
-def _support(u, w, order, wc, xc, h, gg, sup):  # pragma: no cover - compiled
-    """sup[i, j] for the m actors at positions u (any origin), weights w; order, wc, xc, h, gg are scratch."""
+def _support(u, w, order, us, wc, xc, h, gg, sup):  # pragma: no cover - compiled
+    """sup[i, j] for the m actors at positions u (any origin), weights w; order, us, wc, xc, h, gg: scratch."""
     m = u.shape[0]
-    lo = u.min()
-    for k in range(m):  # stable insertion sort of the indices by position
-        order[k] = k
-    for k in range(1, m):
-        v = order[k]
-        p = k - 1
-        while p >= 0 and u[order[p]] > u[v]:
-            order[p + 1] = order[p]
-            p -= 1
-        order[p + 1] = v
+    _sort(u, order)
+    lo = u[order[0]]
     wc[0] = 0.0
     xc[0] = 0.0
-    for k in range(m):
+    for k in range(m):  # sorted positions from the lowest (≥ 0: the prefix sums grow), prefix sums of w, w·u
         wk = w[order[k]]
+        us[k] = u[order[k]] - lo
         wc[k + 1] = wc[k] + wk
-        xc[k + 1] = xc[k] + wk * (u[order[k]] - lo)
+        xc[k + 1] = xc[k] + wk * us[k]
+    us[m] = np.inf  # sentinel for the pointer below
     wt = wc[m]
     xt = xc[m]
     # h_p = Σ_{u_k<u_p} w_k (u_p − u_k), g_p = Σ_{u_k>u_p} w_k (u_k − u_p), both from the prefix sums at the
@@ -61,25 +55,24 @@ def _support(u, w, order, wc, xc, h, gg, sup):  # pragma: no cover - compiled
     # compare them with ==, as the numpy engine's searchsorted does)
     first = 0
     for p in range(m):
-        up = u[order[p]] - lo
-        if p > 0 and up > u[order[p - 1]] - lo:
+        if p > 0 and us[p] > us[p - 1]:
             first = p
-        h[p] = up * wc[first] - xc[first]
-        gg[p] = (xt - xc[first]) - up * (wt - wc[first])
+        h[p] = us[p] * wc[first] - xc[first]
+        gg[p] = (xt - xc[first]) - us[p] * (wt - wc[first])
     for p in range(m):
         i = order[p]
-        up = u[i] - lo
+        up = us[p]
         sup[i, i] = 0.0
         c = p
         for q in range(p + 1, m):
             j = order[q]
-            uq = u[j] - lo
+            uq = us[q]
             if uq == up:
                 sup[i, j] = 0.0
                 sup[j, i] = 0.0
                 continue
             mid = 0.5 * (up + uq)
-            while c < m and u[order[c]] - lo < mid:
+            while us[c] < mid:
                 c += 1
             below = mid * wc[c] - xc[c]  # Σ_{u_k<μ} w_k (μ − u_k)
             above = (xt - xc[c]) - mid * (wt - wc[c])  # Σ_{u_k≥μ} w_k (u_k − μ)
@@ -134,10 +127,11 @@ def _classify(a, b):  # pragma: no cover - compiled
 
 
 @_jit()
-def _risk(x, s, w, span, mid, q, t_fixed, scholz, sup, prob, d, e, r, sec, order, wc, xc, h, gg):  # pragma: no cover
+def _risk(x, s, w, span, mid, q, t_fixed, scholz, sup, prob, d, e, r, sec, order, us, wc, xc, h,
+          gg):  # pragma: no cover - compiled
     """Votes, probabilities, distances, (Q < 1) distances to the median, and the risk exponents r."""
     m = x.shape[0]
-    _support(x, w, order, wc, xc, h, gg, sup)
+    _support(x, w, order, us, wc, xc, h, gg, sup)
     total = 0.0
     for i in range(m):
         for j in range(m):
@@ -211,7 +205,7 @@ def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # 
 
 
 @_jit()
-def _offers_fast(x, s, prob, d, r, av, bv, cls, best):  # pragma: no cover - compiled
+def _offers_fast(x, s, prob, d, r, av, bv, cls, best, c0):  # pragma: no cover - compiled
     """The same classes for Q = 1 and the receiver's r, skipping exponentials whose result is already known.
 
     With A = ½^r − pm, D = pp − pm > 0, α = s_j(1 − P_ij), β = s_i(1 − P_ji): a = A − αD, b = A − βD, so
@@ -224,6 +218,7 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, best):  # pragma: no cover - com
     m = x.shape[0]
     for i in range(m):
         best[i] = np.inf
+        c0[i] = 0.5 ** r[i]
     for i in range(m):  # pass 1: certain classes from the bounds; -1 = to resolve
         cls[i, i] = 0
         for j in range(i + 1, m):
@@ -238,12 +233,11 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, best):  # pragma: no cover - com
                 k, o, ak, bk = (i, j, al, be) if side == 0 else (j, i, be, al)
                 if not ak > bk - 1e-12:
                     continue
-                c0 = 0.5 ** r[k]
                 code = -1
                 if dij >= 1e-4:
-                    if bk >= max(0.5, c0) + 1e-9:
+                    if bk >= max(0.5, c0[k]) + 1e-9:
                         code = 0
-                    elif ak <= min(0.5, c0) - 1e-9 and ak > bk + 1e-12:
+                    elif ak <= min(0.5, c0[k]) - 1e-9 and ak > bk + 1e-12:
                         code = 1
                         best[k] = min(best[k], dij)
                 cls[k, o] = code
@@ -257,11 +251,10 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, best):  # pragma: no cover - com
                 continue
             ak = s[o] * (1 - prob[k, o])
             bk = s[k] * (1 - prob[o, k])
-            c0 = 0.5 ** r[k]
             pm = np.exp(r[k] * np.log(0.5 - 0.5 * dko))
             dpp = np.exp(r[k] * np.log(0.5 + 0.5 * dko)) - pm
-            a = (c0 - pm) - ak * dpp
-            b = (c0 - pm) - bk * dpp
+            a = (c0[k] - pm) - ak * dpp
+            b = (c0[k] - pm) - bk * dpp
             av[k, o] = a
             bv[k, o] = b
             cls[k, o] = _classify(a, b)
@@ -345,6 +338,7 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
             xs, ss, ws, e, r, sec, h, gg, new = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5], vec[6], vec[7], vec[8]
             wc = np.empty(m + 1)
             xc = np.empty(m + 1)
+            us = np.empty(m + 1)
             od = np.empty(m, dtype=np.int64)
             wsum = 0.0
             for k in range(m):
@@ -357,9 +351,9 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                 if t > 0:
                     if active:
                         _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
-                              wc, xc, h, gg)
+                              us, wc, xc, h, gg)
                         if receiver and q == 1.0:
-                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, h)
+                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, h, gg)
                         else:
                             _offers_general(xs, ss, q, t_fixed, receiver, prob, d, e, r, av, bv, cl)
                         _choose(xs, d, av, bv, cl, new)
