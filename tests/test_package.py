@@ -10,7 +10,7 @@ import stakes
 CORE = ["stakes", "stakes.scenario", "stakes.arrays", "stakes.variants", "stakes.theses", "stakes.forecast",
         "stakes.models", "stakes.io"]
 EDGE = ["typer", "rich", "fastapi", "uvicorn", "sqlalchemy", "alembic", "matplotlib", "jinja2", "dask",
-        "distributed", "playwright", "psycopg"]
+        "distributed", "playwright", "psycopg", "numba", "SALib"]
 
 
 def test_all_names_exist():
