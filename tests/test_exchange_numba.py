@@ -167,3 +167,34 @@ def test_numba_is_imported_only_when_the_kernel_runs():
             "print(before, 'numba' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(30))
+def test_kernel_identical_on_awkward_inputs(seed):
+    """Engine level (0–100 positions): zero saliences and capabilities, missing stances, positions on a grid
+    (actors exactly at the outcome), twin actors, coarse saliences (exact gain ties), other round weights."""
+    from stakes.models import exchange_engine, exchange_numba
+
+    rng = np.random.default_rng(seed)
+    B, n, d = int(rng.integers(1, 4)), int(rng.integers(2, 12)), int(rng.integers(2, 6))
+    x = rng.uniform(0, 100, (B, n, d))
+    if seed % 3 == 0:
+        x = np.round(x / 10) * 10
+    s = rng.uniform(0, 1, (B, n, d))
+    s[rng.random((B, n, d)) < 0.1] = 0.0
+    if seed % 4 == 0:
+        s = np.round(s * 4) / 4
+    c = np.repeat(rng.uniform(0, 1, (1, n, 1)), B, 0).repeat(d, 2)
+    c[:, rng.random(n) < 0.1] = 0.0
+    mask = rng.random((n, d)) > 0.15
+    if seed % 2:
+        x[:, 1], s[:, 1], c[:, 1] = x[:, 0], s[:, 0], c[:, 0]
+    kw = {"salience_weight": 0.2 if seed % 5 == 0 else 0.4, "fixed_weight": 0.1}
+    for tie_break in ("first", "decide"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ref = exchange_engine.run_rounds(x, s, c, mask, 4, tie_break, **kw)
+        got = exchange_numba.run_rounds(x, s, c, mask, 4, tie_break, **kw)
+        for a, b in zip(ref[:3], got[:3], strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert ref[3] == got[3]

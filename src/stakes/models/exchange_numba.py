@@ -33,7 +33,7 @@ LOG_FIELDS = ("round", "order", "gain", "i_actor", "i_supply", "i_from", "i_move
               "j_actor", "j_supply", "j_from", "j_move", "j_y")
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _valid(m, x, hmin, hmax, hsum):
     am = abs(m)
     y = x + m
@@ -41,7 +41,7 @@ def _valid(m, x, hmin, hmax, hsum):
     return am <= 100.0 and am > EPS and y >= 0.0 and y <= 100.0 and hsum + m <= 100.0 and same
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _check(e, F, K, upd, me_is_i, mi, mj, gain):
     """The outcome must not pass the partner's position (the engine's ``Round._check``, one candidate)."""
     xi, xj, wi, wj = F[e, XI], F[e, XJ], F[e, WI], F[e, WJ]
@@ -83,7 +83,7 @@ def _check(e, F, K, upd, me_is_i, mi, mj, gain):
     return m_o2, m_me2, g2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _calculate(e, F, K, upd):
     """Equal-gain moves, gain and validity of candidate ``e`` (the engine's ``Round.calculate``)."""
     xi, xj, wi, wj = F[e, XI], F[e, XJ], F[e, WI], F[e, WJ]
@@ -115,7 +115,7 @@ def _calculate(e, F, K, upd):
     K[e, SCORE] = np.int64(np.rint(gain / GAIN_QUANTUM)) if valid else -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _enumerate(x, s, c, w, den, num, usable, group, F, K, fill):
     """Count (``fill`` False) or fill the candidates in Decide's creation order: issue pair, A×D before B×C,
     then actor order. Returns their number."""
@@ -148,7 +148,7 @@ def _enumerate(x, s, c, w, den, num, usable, group, F, K, fill):
     return e
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _candidates(x, s, c, w, den, usable):
     """The round's candidates, each already calculated: float state F, int state K, recorded updates."""
     n, d = x.shape
@@ -173,7 +173,7 @@ def _candidates(x, s, c, w, den, usable):
     return F, K, upd
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _record(e, F, upd, x, w, slot, a, y, st, issue):
     old = upd[e, slot, a]
     if np.isnan(old):
@@ -184,7 +184,7 @@ def _record(e, F, upd, x, w, slot, a, y, st, issue):
     F[e, UD0 + slot] += w[a, issue] * (new - prev)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _recalculate(F, K, upd, x, w, top, order, nord):
     """Update every live candidate after ``top`` was carried out (the engine's ``Round.recalculate``)."""
     d = x.shape[1]
@@ -213,7 +213,7 @@ def _recalculate(F, K, upd, x, w, top, order, nord):
         _calculate(e, F, K, upd)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _outcome(w, den, pos, out):
     n, d = pos.shape
     tot = np.zeros(d)
@@ -224,7 +224,7 @@ def _outcome(w, den, pos, out):
         out[k] = tot[k] / den[k] if den[k] > 0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pick(F, K, order, nord, decide):
     """Index of the exchange to carry out next (-1: none left) and the new length of the live list ``order``.
 
@@ -252,7 +252,7 @@ def _pick(F, K, order, nord, decide):
     return top, m
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _move(vote, new, x, s, sw, fw, a, k, y):
     """Actor ``a`` votes ``y`` on ``k``; its next round starts from Decide's weighted mix."""
     vote[a, k] = y
@@ -260,7 +260,7 @@ def _move(vote, new, x, s, sw, fw, a, k, y):
     new[a, k] = beta * y + fw * y + (1 - beta - fw) * x[a, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def run_one(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, starts, logging):
     """One run, all rounds; fills ``outcomes`` (T+1, d), ``voting`` and ``starts`` (T+1, n, d); returns the log."""
     n, d = x.shape
@@ -306,7 +306,7 @@ def run_one(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, sta
     return log[:nlog]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def run_batch(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, starts):
     for b in prange(x.shape[0]):
         run_one(x[b], s[b], c[b], mask, w[b], den[b], rounds, decide, sw, fw, outcomes[b], voting[b], starts[b],
