@@ -82,10 +82,9 @@ def _support(u, w, order, us, wc, xc, h, gg, sup):  # pragma: no cover - compile
 
 @_jit()
 def _sort(x, order):  # pragma: no cover - compiled
-    """Stable insertion sort of the indices of x (m ≲ 100: faster than argsort and allocation-free)."""
+    """Insertion sort of the permutation ``order`` by x, starting from its current state (the last round's
+    order, so the work is the number of actors that changed places; equal positions keep that order)."""
     m = x.shape[0]
-    for k in range(m):
-        order[k] = k
     for k in range(1, m):
         v = order[k]
         p = k - 1
@@ -205,7 +204,7 @@ def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # 
 
 
 @_jit()
-def _offers_fast(x, s, prob, d, r, av, bv, cls, best, c0):  # pragma: no cover - compiled
+def _offers_fast(x, s, prob, d, r, av, bv, cls, todo):  # pragma: no cover - compiled
     """The same classes for Q = 1 and the receiver's r, skipping exponentials whose result is already known.
 
     With A = ½^r − pm, D = pp − pm > 0, α = s_j(1 − P_ij), β = s_i(1 − P_ji): a = A − αD, b = A − βD, so
@@ -216,45 +215,37 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, best, c0):  # pragma: no cover -
     nearer pairs are resolved; the rest get a and b exactly as the general path computes them.
     """
     m = x.shape[0]
-    for i in range(m):
-        best[i] = np.inf
-        c0[i] = 0.5 ** r[i]
-    for i in range(m):  # pass 1: certain classes from the bounds; -1 = to resolve
-        cls[i, i] = 0
-        for j in range(i + 1, m):
-            cls[i, j] = 0
-            cls[j, i] = 0
-            dij = d[i, j]
-            if not dij > 0:
-                continue
-            al = s[j] * (1 - prob[i, j])  # α for receiver i; β for receiver j
-            be = s[i] * (1 - prob[j, i])
-            for side in range(2):
-                k, o, ak, bk = (i, j, al, be) if side == 0 else (j, i, be, al)
-                if not ak > bk - 1e-12:
-                    continue
-                code = -1
-                if dij >= 1e-4:
-                    if bk >= max(0.5, c0[k]) + 1e-9:
-                        code = 0
-                    elif ak <= min(0.5, c0[k]) - 1e-9 and ak > bk + 1e-12:
-                        code = 1
-                        best[k] = min(best[k], dij)
-                cls[k, o] = code
-    for k in range(m):  # pass 2: resolve what can still matter
-        for o in range(m):
-            if cls[k, o] != -1:
-                continue
+    for k in range(m):  # receiver k, proposer o
+        c0 = 0.5 ** r[k]
+        lo = min(0.5, c0) - 1e-9
+        hi = max(0.5, c0) + 1e-9
+        best = np.inf
+        nt = 0
+        for o in range(m):  # pass 1, without branches: 1 sure conflict, 0 no offer, -1 to resolve
             dko = d[k, o]
-            if dko > best[k] + TIE:  # farther than a sure conflict: never chosen
+            ak = s[o] * (1 - prob[k, o])  # α
+            bk = s[k] * (1 - prob[o, k])  # β
+            cand = int(dko > 0) * int(ak > bk - 1e-12)
+            big = int(dko >= 1e-4)
+            no = big * int(bk >= hi)
+            sure = big * int(ak <= lo) * int(ak > bk + 1e-12) * (1 - no)
+            unresolved = cand * (1 - no) * (1 - sure)
+            cls[k, o] = cand * sure - unresolved
+            best = min(best, dko if cand * sure else np.inf)
+            todo[nt] = o
+            nt += unresolved
+        for t in range(nt):  # pass 2: resolve what can still matter
+            o = todo[t]
+            dko = d[k, o]
+            if dko > best + TIE:  # farther than a sure conflict: never chosen
                 cls[k, o] = 0
                 continue
             ak = s[o] * (1 - prob[k, o])
             bk = s[k] * (1 - prob[o, k])
             pm = np.exp(r[k] * np.log(0.5 - 0.5 * dko))
             dpp = np.exp(r[k] * np.log(0.5 + 0.5 * dko)) - pm
-            a = (c0[k] - pm) - ak * dpp
-            b = (c0[k] - pm) - bk * dpp
+            a = (c0 - pm) - ak * dpp
+            b = (c0 - pm) - bk * dpp
             av[k, o] = a
             bv[k, o] = b
             cls[k, o] = _classify(a, b)
@@ -273,14 +264,12 @@ def _choose(x, d, av, bv, cls, new):  # pragma: no cover - compiled
         best_conf = np.inf
         best_cap = np.inf
         top = -np.inf
-        for j in range(m):
+        for j in range(m):  # written without branches (selects): the classes are unpredictable
             code = cls[i, j]
-            if code == 1:
-                best_conf = min(best_conf, d[i, j])
-            elif code == 3:
-                best_cap = min(best_cap, d[i, j])
-            elif code == 2:
-                top = max(top, bv[i, j])
+            dij = d[i, j]
+            best_conf = min(best_conf, dij if code == 1 else np.inf)
+            best_cap = min(best_cap, dij if code == 3 else np.inf)
+            top = max(top, bv[i, j] if code == 2 else -np.inf)
         if best_conf < np.inf or (top == -np.inf and best_cap < np.inf):
             want = 1 if best_conf < np.inf else 3
             best = best_conf if want == 1 else best_cap
@@ -339,7 +328,8 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
             wc = np.empty(m + 1)
             xc = np.empty(m + 1)
             us = np.empty(m + 1)
-            od = np.empty(m, dtype=np.int64)
+            od = np.arange(m)
+            todo = np.empty(m, dtype=np.int64)
             wsum = 0.0
             for k in range(m):
                 xs[k] = x[row, idx[k]]
@@ -353,7 +343,7 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                         _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
                               us, wc, xc, h, gg)
                         if receiver and q == 1.0:
-                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, h, gg)
+                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, todo)
                         else:
                             _offers_general(xs, ss, q, t_fixed, receiver, prob, d, e, r, av, bv, cl)
                         _choose(xs, d, av, bv, cl, new)
