@@ -278,6 +278,8 @@ def run_one(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, sta
         F, K, upd = _candidates(x, s, c, w, den, usable)
         vote, new = x.copy(), x.copy()
         order = np.arange(F.shape[0])
+        if decide:  # Decide's first sort at once (stable, like the insertion sort in _pick that follows it)
+            order = np.argsort(-F[:, GAIN], kind="mergesort")
         nord, steps = F.shape[0], 0
         while True:
             top, nord = _pick(F, K, order, nord, decide)
