@@ -131,11 +131,17 @@ def _risk(x, s, w, span, mid, q, t_fixed, scholz, sup, prob, d, e, r, sec, order
     """Votes, probabilities, distances, (Q < 1) distances to the median, and the risk exponents r."""
     m = x.shape[0]
     _support(x, w, order, us, wc, xc, h, gg, sup)
-    total = 0.0
     for i in range(m):
         for j in range(m):
             d[i, j] = min(abs(x[i] - x[j]) / span, 1.0)
-            total += sup[i, j]
+    for j in range(m):  # Σ sup by columns first: independent sums the compiler can vectorise
+        sec[j] = 0.0
+    for i in range(m):
+        for j in range(m):
+            sec[j] += sup[i, j]
+    total = 0.0
+    for j in range(m):
+        total += sec[j]
     den = 2.0 * total
     inv = 1.0 / den if den > 0 else 0.0
     for i in range(m):
