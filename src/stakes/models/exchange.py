@@ -175,7 +175,7 @@ register(ModelSpec(
                   "28-digit decimals (slow; with tie_break='decide' it reproduces Decide exactly).",
                   choices=("float", "decimal")),
         Parameter("engine", "auto", "Float engine: 'numba' = compiled kernel (extra 'fast'; same exchanges as "
-                  "numpy, bit for bit, 20–35× faster per run); 'numpy' = batched numpy engine; 'auto' = numba when "
+                  "numpy, bit for bit, ≈25× faster for one run); 'numpy' = batched numpy engine; 'auto' = numba when "
                   "installed, else numpy. Not used with arithmetic='decimal'.", choices=ENGINES),
     ),
 ))
