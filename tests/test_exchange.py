@@ -212,3 +212,16 @@ def test_between_round_weights_match_reference():
     slow = exchange_reference(arrays, rounds=4, salience_weight=0.2, fixed_weight=0.3)
     np.testing.assert_allclose(fast.forecasts, slow.forecasts, atol=1e-9)
     assert not np.allclose(fast.forecasts, exchange(arrays, rounds=4).forecasts)
+
+
+def test_decimal_arithmetic_with_stakes_tie_rule_runs():
+    """arithmetic='decimal' combines with tie_break='first' (gains are put on the tie grid as floats)."""
+    from stakes import load_scenario, run_model
+    from stakes.arrays import compile_scenario
+
+    sc = load_scenario(Path(__file__).parent / "data/validation/decide-cop21/cop21_2015_full_with_provenance.tsv")
+    arr = compile_scenario(sc)
+    dec = run_model("exchange", arr, {"arithmetic": "decimal", "tie_break": "first"}).forecast
+    flt = run_model("exchange", arr, {"arithmetic": "float", "tie_break": "first", "engine": "numpy"}).forecast
+    assert dec.shape == flt.shape == (1, 13)
+    assert np.all((dec >= 0) & (dec <= 100))

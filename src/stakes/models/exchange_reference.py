@@ -22,8 +22,9 @@ GAIN_QUANTUM = 1e-12
 """Gains are compared after rounding to this grid, so exchanges whose gains are equal in exact arithmetic tie."""
 
 
-def quantize(gain: float) -> float:
-    return round(gain / GAIN_QUANTUM)
+def quantize(gain: float | Decimal) -> int:
+    """A gain on the tie grid (Decimal gains from ``arithmetic="decimal"`` are converted first)."""
+    return round(float(gain) / GAIN_QUANTUM)
 
 
 @dataclass
