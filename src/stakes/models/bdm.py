@@ -266,7 +266,7 @@ def numba_kernel():
     """The compiled rows kernel (:mod:`stakes.models.bdm_numba`), or None when numba cannot be imported."""
     try:
         from .bdm_numba import run_rows
-    except ImportError:
+    except Exception:  # not installed, or a numba that refuses this numpy: auto runs the numpy engine
         return None
     return run_rows
 
@@ -287,7 +287,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
         raise OptionError(f"model 'bdm' parameter 'engine' must be one of {ENGINES}, got {engine!r}")
     kernel = numba_kernel() if engine != "numpy" else None
     if engine == "numba" and kernel is None:
-        raise OptionError("model 'bdm' parameter 'engine' is 'numba' but numba is not installed "
+        raise OptionError("model 'bdm' parameter 'engine' is 'numba' but numba cannot be imported "
                           "(pip install 'stakes[fast]', or use engine 'auto' or 'numpy')")
     chunk_rows = max(1, CHUNK_PAIRS // max(1, n * n)) if chunk_rows is None else int(chunk_rows)
 
