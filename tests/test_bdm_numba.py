@@ -17,8 +17,8 @@ from stakes.models.bdm_reference import bdm_reference
 
 from .test_bdm import random_arrays
 
-numba = pytest.importorskip("numba", reason="numba is not installed (optional extra 'fast'); the numba engine "
-                            "is not tested, the numpy engine is the default then")
+numba = pytest.importorskip("numba", reason="numba cannot be imported (optional extra 'fast'); the numba engine "
+                            "is not tested, engine 'auto' runs the numpy engine then", exc_type=ImportError)
 
 
 @pytest.fixture(scope="module")
