@@ -145,3 +145,13 @@ def test_numba_is_imported_only_when_the_kernel_runs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
     assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr
+
+
+def test_one_compiled_signature_for_every_batch(compiled):
+    """Read-only or strided inputs (a single run and issue gives views) must not compile a second kernel."""
+    from stakes.models.bdm_numba import run_rows
+
+    for bsz, d in ((1, 1), (4, 3)):
+        arr = random_arrays(np.random.default_rng(bsz), bsz, 5, d)
+        bdm(replace(arr, position=np.broadcast_to(arr.position, arr.position.shape)), engine="numba", Q=0.5)
+    assert len(run_rows.signatures) == 1

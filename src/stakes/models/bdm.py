@@ -310,8 +310,12 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     starts = range(0, bsz * d, chunk_rows)
     if kernel is not None:  # the compiled kernel also returns the median and mean of every round
         t_fixed = float("nan") if T is None else float(T)
-        traj, med, mean, ran, settled = kernel(x, c, s, np.ascontiguousarray(part), span, mid, rounds, float(Q),
-                                               t_fixed, float(tolerance), probability == "scholz",
+
+        def arg(a: np.ndarray, dtype: type = float) -> np.ndarray:  # one compiled signature: C order, writable
+            return np.require(a, dtype, ["C", "W"])
+
+        traj, med, mean, ran, settled = kernel(arg(x), arg(c), arg(s), arg(part, np.bool_), arg(span), arg(mid),
+                                               rounds, float(Q), t_fixed, float(tolerance), probability == "scholz",
                                                perception == "receiver", 16)
     else:
         if threads > 1 and len(starts) > 1:
