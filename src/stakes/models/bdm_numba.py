@@ -210,7 +210,7 @@ def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # 
 
 
 @_jit()
-def _offers_fast(x, s, prob, d, r, av, bv, cls, todo):  # pragma: no cover - compiled
+def _offers_fast(x, s, prob, d, r, av, bv, cls, todo, alpha, beta, sure_d):  # pragma: no cover - compiled
     """The same classes for Q = 1 and the receiver's r, skipping exponentials whose result is already known.
 
     With A = ½^r − pm, D = pp − pm > 0, α = s_j(1 − P_ij), β = s_i(1 − P_ji): a = A − αD, b = A − βD, so
@@ -221,33 +221,40 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, todo):  # pragma: no cover - com
     nearer pairs are resolved; the rest get a and b exactly as the general path computes them.
     """
     m = x.shape[0]
+    for k in range(m):
+        for o in range(m):
+            alpha[k, o] = s[o] * (1 - prob[k, o])  # α for receiver k, proposer o (β is α transposed)
+    for k in range(m):
+        for o in range(m):
+            beta[k, o] = alpha[o, k]
     for k in range(m):  # receiver k, proposer o
         c0 = 0.5 ** r[k]
         lo = min(0.5, c0) - 1e-9
         hi = max(0.5, c0) + 1e-9
-        best = np.inf
-        nt = 0
-        for o in range(m):  # pass 1, without branches: 1 sure conflict, 0 no offer, -1 to resolve
+        for o in range(m):  # pass 1, without branches (vectorised): 1 sure conflict, 0 no offer, -1 to resolve
             dko = d[k, o]
-            ak = s[o] * (1 - prob[k, o])  # α
-            bk = s[k] * (1 - prob[o, k])  # β
+            ak = alpha[k, o]
+            bk = beta[k, o]
             cand = int(dko > 0) * int(ak > bk - 1e-12)
             big = int(dko >= 1e-4)
             no = big * int(bk >= hi)
             sure = big * int(ak <= lo) * int(ak > bk + 1e-12) * (1 - no)
-            unresolved = cand * (1 - no) * (1 - sure)
-            cls[k, o] = cand * sure - unresolved
-            best = min(best, dko if cand * sure else np.inf)
+            cls[k, o] = cand * sure - cand * (1 - no) * (1 - sure)
+            sure_d[o] = dko if cand * sure else np.inf
+        best = np.inf
+        nt = 0
+        for o in range(m):
+            best = min(best, sure_d[o])
             todo[nt] = o
-            nt += unresolved
+            nt += int(cls[k, o] == -1)
         for t in range(nt):  # pass 2: resolve what can still matter
             o = todo[t]
             dko = d[k, o]
             if dko > best + TIE:  # farther than a sure conflict: never chosen
                 cls[k, o] = 0
                 continue
-            ak = s[o] * (1 - prob[k, o])
-            bk = s[k] * (1 - prob[o, k])
+            ak = alpha[k, o]
+            bk = beta[k, o]
             pm = np.exp(r[k] * np.log(0.5 - 0.5 * dko))
             dpp = np.exp(r[k] * np.log(0.5 + 0.5 * dko)) - pm
             a = (c0 - pm) - ak * dpp
@@ -326,7 +333,7 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                     m += 1
             # scratch sized to the m participants, allocated per row so that every array is contiguous
             # (slices of larger buffers compile to slower strided code)
-            mats = np.empty((5, m, m))
+            mats = np.empty((7, m, m))
             sup, prob, d, av, bv = mats[0], mats[1], mats[2], mats[3], mats[4]
             cl = np.empty((m, m), dtype=np.int8)
             vec = np.empty((9, m))
@@ -349,7 +356,7 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                         _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
                               us, wc, xc, h, gg)
                         if receiver and q == 1.0:
-                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, todo)
+                            _offers_fast(xs, ss, prob, d, r, av, bv, cl, todo, mats[5], mats[6], e)
                         else:
                             _offers_general(xs, ss, q, t_fixed, receiver, prob, d, e, r, av, bv, cl)
                         _choose(xs, d, av, bv, cl, new)
