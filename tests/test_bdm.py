@@ -103,7 +103,7 @@ def test_batched_matches_reference(seed):
 
 def test_small_chunks_give_the_same_result():
     arr = random_arrays(np.random.default_rng(3), 7, 6, 3)
-    a, b = bdm(arr), bdm(arr, chunk_rows=4)
+    a, b = bdm(arr, engine="numpy"), bdm(arr, chunk_rows=4, engine="numpy")
     np.testing.assert_array_equal(a.positions, b.positions)
 
 
@@ -197,7 +197,7 @@ def test_validation_rows_for_the_case():
 
 def test_threads_give_the_same_result():
     arr = random_arrays(np.random.default_rng(4), 20, 6, 2)
-    a, b = bdm(arr, chunk_rows=8), bdm(arr, chunk_rows=8, threads=2)
+    a, b = bdm(arr, chunk_rows=8, engine="numpy"), bdm(arr, chunk_rows=8, threads=2, engine="numpy")
     np.testing.assert_array_equal(a.positions, b.positions)
 
 
@@ -229,3 +229,17 @@ def test_settled_runs_report_their_fixed_point():
     np.testing.assert_array_equal(res.forecast[early], res.forecasts[:, -1][early])
     final = bdm(arr, rounds=30, report="final-round")
     np.testing.assert_array_equal(final.forecast, res.forecasts[:, -1])
+
+
+def test_reference_matches_numpy_engine_off_the_scale():
+    """Perturbed inputs may leave the scale: both engines count a distance beyond it as the whole scale."""
+    rng = np.random.default_rng(3)
+    n, d = 9, 2
+    arr = ScenarioArrays(tuple(f"a{i}" for i in range(n)), tuple(f"i{k}" for k in range(d)),
+                         np.repeat(rng.uniform(0.1, 2, (4, n, 1)), d, axis=2), rng.uniform(-60, 160, (4, n, d)),
+                         rng.uniform(0.1, 1, (4, n, d)), np.ones((n, d), bool), np.zeros(d), np.full(d, 100.0),
+                         np.full(d, np.nan))
+    spec = get_model("bdm")
+    params = spec.resolve({"engine": "numpy"})
+    np.testing.assert_allclose(spec.run(arr, **params).positions, spec.reference(arr, **params).positions,
+                               atol=1e-9)

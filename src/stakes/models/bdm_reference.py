@@ -118,12 +118,12 @@ def _round(x: list[float], c: list[float], s: list[float], span: float, mid: flo
             a = eu(i, j, r[i])  # i's EU of challenging j, as i sees it
             b = eu(j, i, r[i] if p["perception"] == "receiver" else r[j])  # j's EU of challenging i
             if b > a > 0:
-                conflict.append((abs(x[j] - x[i]), x[j]))
+                conflict.append((min(abs(x[j] - x[i]), span), x[j]))  # beyond the scale = the scale
             elif a < 0 < b and abs(a) < b:
                 offer = x[i] + (x[j] - x[i]) * abs(a / b)
                 compromise.append((b, -abs(offer - x[i]), -offer))
             elif a < 0 < b and abs(a) > b:
-                capitulate.append((abs(x[j] - x[i]), x[j]))
+                capitulate.append((min(abs(x[j] - x[i]), span), x[j]))
         if conflict:
             new[i] = _nearest(conflict, span)  # least move
         elif compromise:
@@ -136,8 +136,10 @@ def _round(x: list[float], c: list[float], s: list[float], span: float, mid: flo
 
 def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
                   tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
-                  perception: str = "receiver") -> ModelResult:
-    """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly)."""
+                  perception: str = "receiver", engine: str = "auto") -> ModelResult:
+    """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly).
+
+    ``engine`` is accepted (and ignored) so the model's resolved parameters can be passed as they are."""
     rounds = check_params(rounds, Q, T, tolerance, report=report, probability=probability, perception=perception)
     p = {"Q": Q, "T": T, "probability": probability, "perception": perception}
     bsz, n, d = arrays.position.shape
