@@ -72,3 +72,29 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run([sys.executable, "-m", "stakes", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI's entry point in this process (faster than a subprocess): exit code, stdout, stderr."""
+    from stakes.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["stakes", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+COP21 = VALIDATION / "decide-cop21" / "cop21_2015_full_with_provenance.tsv"
+
+
+@pytest.fixture(scope="module")
+def cop21():
+    """The COP21 case (Decide's input) compiled to arrays."""
+    from stakes.arrays import compile_scenario
+    from stakes.io.decide import read_decide
+
+    return compile_scenario(read_decide(COP21))

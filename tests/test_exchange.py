@@ -10,20 +10,15 @@ import numpy as np
 import pytest
 
 from stakes.arrays import compile_scenario
-from stakes.io.decide import read_decide
 from stakes.io.yaml_io import scenario_from_dict
 from stakes.models import get_model
 from stakes.models.exchange import exchange, exchange_reference
 from stakes.validation.decide_cop21 import DECIDE_FINAL
 
+from .conftest import COP21
+
 DATA = Path(__file__).parent / "data"
-COP21 = DATA / "validation" / "decide-cop21" / "cop21_2015_full_with_provenance.tsv"
 REF = DATA / "decide_reference"
-
-
-@pytest.fixture(scope="module")
-def cop21():
-    return compile_scenario(read_decide(COP21))
 
 
 @pytest.fixture(scope="module")

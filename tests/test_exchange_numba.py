@@ -14,20 +14,15 @@ import pytest
 
 from stakes.arrays import compile_scenario
 from stakes.errors import OptionError
-from stakes.io.decide import read_decide
 from stakes.io.yaml_io import scenario_from_dict
 from stakes.models.exchange import exchange, exchange_reference
+
+from .conftest import COP21
 
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
 needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba is not installed (optional extra 'fast')")
 DATA = Path(__file__).parent / "data"
-COP21 = DATA / "validation" / "decide-cop21" / "cop21_2015_full_with_provenance.tsv"
 REF = DATA / "decide_reference"
-
-
-@pytest.fixture(scope="module")
-def cop21():
-    return compile_scenario(read_decide(COP21))
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,8 @@ from stakes.errors import OptionError
 from stakes.io import save_scenario
 from stakes.scenario import Scenario
 from stakes.sensitivity import sensitivity
+
+from .conftest import run_main
 
 CAP = {"a": 50.0, "b": 30.0, "c": 20.0, "d": 10.0}
 SAL = {"a": 80.0, "b": 50.0, "c": 100.0, "d": 60.0}
@@ -75,29 +76,18 @@ def test_nothing_uncertain_is_an_error() -> None:
         sensitivity(linear_scenario(), samples=0)
 
 
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from stakes.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["stakes", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     save_scenario(linear_scenario(), path)
-    code, out, err = run_cli(monkeypatch, capsys, "sensitivity", str(path), "--samples", "64", "--format", "json")
+    code, out, err = run_main(monkeypatch, capsys, "sensitivity", str(path), "--samples", "64", "--format", "json")
     assert code == 0, err
     payload = json.loads(out)
     assert payload["model"] == "weighted-mean" and payload["samples"] == 64
     assert {r["issue"] for r in payload["indices"]} == {"x", "y"} and "x" in payload["top"]
-    code, out, err = run_cli(monkeypatch, capsys, "sensitivity", str(path), "--samples", "64")
+    code, out, err = run_main(monkeypatch, capsys, "sensitivity", str(path), "--samples", "64")
     assert code == 0 and "position" in out
     for bad in (["--samples", "0"], ["--position-sd", "-1"], ["--variant", "nope"], ["--model", "nope"]):
-        code, _, err = run_cli(monkeypatch, capsys, "sensitivity", str(path), *bad)
+        code, _, err = run_main(monkeypatch, capsys, "sensitivity", str(path), *bad)
         assert code == 2 and "error" in err and "Traceback" not in err

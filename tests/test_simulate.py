@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ from stakes.scenario import Scenario
 from stakes.simulate import simulate
 from stakes.uncertainty import perturb
 from stakes.variants import apply_variant
+
+from .conftest import run_main
 
 MODELS = ["weighted-mean", "weighted-median"]
 
@@ -133,17 +134,6 @@ def test_bad_options(kwargs: dict) -> None:
 
 
 # -- the command line -----------------------------------------------------------------------------------------
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from stakes.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["stakes", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -155,7 +145,7 @@ def scenario_file(tmp_path: Path) -> Path:
 
 def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                            scenario_file: Path) -> None:
-    code, out, _ = cli(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "300", "--format", "json")
+    code, out, _ = run_main(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "300", "--format", "json")
     assert code == 0
     payload = json.loads(out)
     assert set(payload) == {"runs", "seed", "forecasts", "theses"}
@@ -173,7 +163,7 @@ def test_cli_table_and_tidy_csv(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
                                 tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     save_scenario(scenario(), path)
-    code, out, err = cli(monkeypatch, capsys, "simulate", str(path), "--runs", "50", "--model", "weighted-mean",
+    code, out, err = run_main(monkeypatch, capsys, "simulate", str(path), "--runs", "50", "--model", "weighted-mean",
                          "--position-sd", "5")
     assert code == 0, err
     assert "weighted-mean" in out and "50 runs" in out
@@ -190,7 +180,7 @@ def test_cli_table_and_tidy_csv(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
 ])
 def test_cli_bad_input_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                               scenario_file: Path, args: list[str], message: str) -> None:
-    code, _, err = cli(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", *args)
+    code, _, err = run_main(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", *args)
     assert code == 2
     assert message in " ".join(err.split()) and "Traceback" not in err
 
@@ -199,7 +189,7 @@ def test_cli_unwritable_out(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
                             scenario_file: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    code, _, err = cli(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", "--out",
+    code, _, err = run_main(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", "--out",
                        str(blocker / "out"))
     assert code == 2 and "cannot write to the output folder" in " ".join(err.split())
 
@@ -212,6 +202,6 @@ def test_cli_full_disk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
     out = tmp_path / "out"
-    code, _, err = cli(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", "--out", str(out))
+    code, _, err = run_main(monkeypatch, capsys, "simulate", str(scenario_file), "--runs", "10", "--out", str(out))
     assert code == 2 and "No space left on device" in err
     assert not [p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", "scenario.yaml")]
