@@ -7,6 +7,7 @@ caller loops over turns. Names of KTAB's C++ functions are given where a kernel 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,29 +196,31 @@ def pce(pv: np.ndarray, c: np.ndarray, valid: np.ndarray, model: str) -> np.ndar
     count = vf.sum(-1, keepdims=True)
     p = vf / count
     if model == "markov-uniform":  # Model::markovUniformPCE
-        tol = 1e-6
-        live = np.ones(p.shape[:2], dtype=bool)  # each set iterates until its own change is small
-        for _ in range(1000):
+        def uniform_step(p: np.ndarray) -> np.ndarray:
             # q_i = Σ_j pv(i,j) (p_i + p_j) / numOpt over the set
-            q = (p * np.einsum("bmq,bkq->bkm", pv, vf) + np.einsum("bmq,bkq->bkm", pv, p)) / count * vf
-            change = np.abs(q - p).max(-1)
-            p = np.where(live[..., None], (p + q) / 2, p)
-            live &= change > tol
-            if not live.any():
-                break
-        return p
+            return (p * np.einsum("bmq,bkq->bkm", pv, vf) + np.einsum("bmq,bkq->bkm", pv, p)) / count * vf
+
+        return _iterate_markov(p, uniform_step, tol=1e-6)
     # Model::markovIncentivePCE
-    tol = 1e-8
     inc = c * pv
     idx = np.arange(c.shape[-1])
     inc[:, idx, idx] += 1e-10
     col = np.einsum("bkm,bmj->bkj", vf, inc)  # Σ over the set's i of inc(i, j)
     chlg = inc[:, None, :, :] / np.where(col > 0, col, 1.0)[:, :, None, :]  # (B,K,i,j)
-    live = np.ones(p.shape[:2], dtype=bool)
-    for _ in range(1000):
+
+    def incentive_step(p: np.ndarray) -> np.ndarray:
         ct = p[:, :, :, None] * chlg.swapaxes(-1, -2)  # ct(i,j) = p_i chlg(j,i)
         both = (ct + ct.swapaxes(-1, -2)) * vf[:, :, None, :] * vf[:, :, :, None]
-        q = np.einsum("bij,bkij->bki", pv, both) * vf
+        return np.einsum("bij,bkij->bki", pv, both) * vf
+
+    return _iterate_markov(p, incentive_step, tol=1e-8)
+
+
+def _iterate_markov(p: np.ndarray, step: Callable[[np.ndarray], np.ndarray], tol: float) -> np.ndarray:
+    """KTAB's Markov PCE iteration p ← (p + step(p))/2; each set stops once its own change is ≤ tol."""
+    live = np.ones(p.shape[:2], dtype=bool)
+    for _ in range(1000):
+        q = step(p)
         change = np.abs(q - p).max(-1)
         p = np.where(live[..., None], (p + q) / 2, p)
         live &= change > tol
