@@ -99,3 +99,13 @@ class BrokenStore:
     def list(self, **kwargs):
         return pd.DataFrame(columns=["id", "kind", "scenario", "title", "seed", "version", "status",
                                      "started", "finished", "label", "models", "variants"])
+
+
+def make_client(**kwargs: Any) -> Any:
+    """An in-process client of a fresh app (jobs forked, so a test's monkeypatches reach them)."""
+    from fastapi.testclient import TestClient
+
+    from stakes.web import create_app
+
+    limits = kwargs.pop("limits", None)
+    return TestClient(create_app(limits=limits, start_method="fork", **kwargs))
