@@ -22,8 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import OptionError
-from .indices import SizeThresholdGame, banzhaf_game, double_majority_game, shapley_shubik_game, unanimity_game, \
-    weighted_game
+from .indices import (
+    SizeThresholdGame,
+    banzhaf_game,
+    double_majority_game,
+    shapley_shubik_game,
+    unanimity_game,
+    weighted_game,
+)
 
 POPULATION_FILE = Path(__file__).parent / "data" / "eu_population.csv"
 DEFAULT_POPULATION_UNIT = 2000  # persons; indices within ~3e-6 of a 500-person unit (docs/decisions/power.md)
