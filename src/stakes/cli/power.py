@@ -35,6 +35,8 @@ def power_command(
     voting: Annotated[str, typer.Option("--voting", help="QMV or Unan (with --rule eu).")] = "QMV",
     nice_until_2017: Annotated[bool, typer.Option("--nice-until-2017", help="Nice weights on request "
                                                   "(1 Nov 2014 – 31 Mar 2017).")] = False,
+    nice_population_check: Annotated[bool, typer.Option("--nice-population-check/--no-nice-population-check",
+                                                        help="Nice's 62 % population check.")] = True,
     weights: Annotated[str | None, typer.Option("--weights", help="Weighted game: 'a=3,b=2,c=1'.")] = None,
     quota: Annotated[float | None, typer.Option("--quota", help="Weight needed to win (with --weights).")] = None,
     population: Annotated[str | None, typer.Option("--population", help="Double majority: 'a=80.5,b=66,…'.")]
@@ -65,7 +67,8 @@ def power_command(
             raise OptionError(f"--rule: expected 'eu', got {rule!r}")
         if on is None:
             raise OptionError("--rule eu needs --date YYYY-MM-DD")
-        council = power.council_rule(on, voting, nice_until_2017=nice_until_2017)
+        council = power.council_rule(on, voting, nice_until_2017=nice_until_2017,
+                                     nice_population_check=nice_population_check)
         names, game, title, notes = list(council.members), council.game(), council.name, council.notes
     elif weights is not None:
         if quota is None:

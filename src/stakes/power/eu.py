@@ -7,8 +7,9 @@ Accession (EU-27 from 1 Jan 2007: 345, quota 255, 14 members); 2012 Act of Acces
 352, quota 260, 15 members); TEU art. 16(4) and Protocol 36 art. 3 (from 1 Nov 2014: 55 % of members
 representing 65 % of the population, a blocking minority needs at least 4 members; until 31 Mar 2017 any
 member may ask for the Nice rule instead). Croatia and the 2004/2007 entrants count from their accession;
-the UK leaves on 1 Feb 2020. The Nice rule's optional 62 % population check is not modelled (see
-docs/decisions/power.md). DEU gives only the date a proposal was *introduced*, so callers pass that date.
+the UK leaves on 1 Feb 2020. The Nice rule's 62 % population check (on a member's request) is modelled
+exactly, in persons, by listing the few coalitions it turns from winning to losing (docs/decisions/power.md).
+DEU gives only the date a proposal was *introduced*, so callers pass that date.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class CouncilRule:
     population: dict[str, int] | None = None      # Lisbon: persons, Eurostat 1 January of the year before
     population_year: int | None = None
     population_unit: float = DEFAULT_POPULATION_UNIT
+    population_check: float | None = None         # Nice: share of the population a majority must hold
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def game(self) -> SizeThresholdGame:
@@ -95,7 +97,12 @@ class CouncilRule:
         if self.voting_rule == "Unan":
             return unanimity_game(n)
         if self.votes is not None:
-            return weighted_game([self.votes[m] for m in self.members], self.quota, self.min_members)
+            game = weighted_game([self.votes[m] for m in self.members], self.quota, self.min_members)
+            if self.population_check is None:
+                return game
+            assert self.population is not None
+            short = population_shortfalls(game, [self.population[m] for m in self.members], self.population_check)
+            return SizeThresholdGame(game.weights, game.thresholds, short)
         assert self.population is not None
         return double_majority_game([self.population[m] for m in self.members], 0.55, 0.65, 4,
                                     self.population_unit)
@@ -113,6 +120,34 @@ class CouncilRule:
         assert self.population is not None
         total = sum(self.population[m] for m in self.members)
         return {m: 100.0 * self.population[m] / total for m in self.members}
+
+
+def population_shortfalls(game: SizeThresholdGame, people: list[int], share: float) -> frozenset[frozenset[int]]:
+    """Coalitions that pass the votes and members thresholds but hold less than ``share`` of the people.
+
+    Depth-first over members by decreasing population, pruned as soon as a branch holds the share or can no
+    longer reach the vote or member thresholds; exact, in persons.
+    """
+    n = game.n
+    order = sorted(range(n), key=lambda i: -people[i])
+    votes = [game.weights[i] for i in order]
+    pops = [people[i] for i in order]
+    needed = share * sum(people)
+    votes_left = [sum(votes[i:]) for i in range(n + 1)]
+    found: list[frozenset[int]] = []
+
+    def walk(i: int, chosen: list[int], v: int, p: int) -> None:
+        if p >= needed or v + votes_left[i] < min(game.thresholds[len(chosen):]):
+            return
+        if i == n:
+            if v >= game.thresholds[len(chosen)]:
+                found.append(frozenset(order[j] for j in chosen))
+            return
+        walk(i + 1, [*chosen, i], v + votes[i], p + pops[i])
+        walk(i + 1, chosen, v, p)
+
+    walk(0, [], 0, 0)
+    return frozenset(found)
 
 
 def parse_date(value: date | str) -> date:
@@ -156,12 +191,14 @@ def population(members: tuple[str, ...], year: int) -> dict[str, int]:
 
 
 def council_rule(on: date | str, voting_rule: str = "QMV", members: tuple[str, ...] | list[str] | None = None,
-                 nice_until_2017: bool = False, population_unit: float = DEFAULT_POPULATION_UNIT) -> CouncilRule:
+                 nice_until_2017: bool = False, population_unit: float = DEFAULT_POPULATION_UNIT,
+                 nice_population_check: bool = True) -> CouncilRule:
     """The Council's rule in force on ``on`` for ``voting_rule`` 'QMV' or 'Unan'.
 
     ``members`` replaces the member list (a counterfactual Council); weighted quotas then keep the treaty's
     share of the total votes. ``nice_until_2017`` applies the Nice weights from 1 Nov 2014 to 31 Mar 2017,
-    as any member could request (Protocol 36 art. 3(2)).
+    as any member could request (Protocol 36 art. 3(2)). ``nice_population_check`` adds Nice's verification
+    that a qualified majority holds at least 62 % of the population (on by default).
     """
     on = parse_date(on)
     if voting_rule not in ("QMV", "Unan"):
@@ -185,10 +222,14 @@ def council_rule(on: date | str, voting_rule: str = "QMV", members: tuple[str, .
             share = period.quota / sum(period.weights[m] for m in period.members)
             quota = share * sum(period.weights[m] for m in chosen)
             min_members = int(np.ceil(period.min_members / len(period.members) * len(chosen)))
-        if period.min_members:
-            notes.append("the optional 62 % population check of the Nice rule is not modelled")
+        year = min(on.year - 1, 2020)
+        check = period.min_members > 0 and nice_population_check
+        if check:
+            notes.append(f"Nice 62 % population check, population on 1 January {year}")
         return CouncilRule(period.name, on, voting_rule, chosen, {m: period.weights[m] for m in chosen}, quota,
-                           min_members, notes=tuple(notes))
+                           min_members, population=population(chosen, year) if check else None,
+                           population_year=year if check else None, population_check=0.62 if check else None,
+                           notes=tuple(notes))
     year = min(on.year - 1, 2020)
     notes.append(f"population on 1 January {year} (the Council's yearly figures use the previous year's data)")
     pop = population(chosen, year)

@@ -24,13 +24,14 @@ Counts are int64 (C(30, 15) ≈ 1.6·10⁸), so the swing counts are exact; the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from math import ceil, comb
 
 import numpy as np
 
 from ..errors import OptionError
+from .exceptions import exception_corrections
 
 MAX_PLAYERS = 40
 MAX_TOTAL_WEIGHT = 5_000_000  # table cells per coalition size; beyond this pick a coarser unit
@@ -46,14 +47,22 @@ class SizeThresholdGame:
 
     weights: tuple[int, ...]
     thresholds: tuple[int, ...]
+    # Coalitions (sets of player indices) that pass the thresholds but lose all the same, e.g. under Nice's
+    # 62 % population check; kept small, they are corrected for one by one (see exceptions.py).
+    exceptions: frozenset[frozenset[int]] = frozenset()
 
     @property
     def n(self) -> int:
         return len(self.weights)
 
-    def wins(self, members: Sequence[int]) -> bool:
-        """Whether the coalition of these player indices wins (for checks and tests)."""
+    def passes_thresholds(self, members: Iterable[int]) -> bool:
+        members = list(members)
         return sum(self.weights[i] for i in members) >= self.thresholds[len(members)]
+
+    def wins(self, members: Iterable[int]) -> bool:
+        """Whether the coalition of these player indices wins."""
+        members = frozenset(members)
+        return self.passes_thresholds(members) and members not in self.exceptions
 
 
 def _check_weights(weights: Sequence[float], what: str) -> np.ndarray:
@@ -166,6 +175,8 @@ def swing_counts(game: SizeThresholdGame) -> np.ndarray:
         if wi not in cache:  # players of equal weight have equal swing counts
             cache[wi] = _player_swings(prefix, wi, t, n, total)
         swings[i] = cache[wi]
+    for player, size, delta in exception_corrections(game.exceptions, n, game.passes_thresholds, game.wins):
+        swings[player, size] += delta
     return swings
 
 

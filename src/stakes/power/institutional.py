@@ -80,7 +80,11 @@ def procedure_indices(rule: CouncilRule, procedure: str, index: str = "ssi") -> 
             return council if "com" in present else whole_council
         return council if "ep" in present else nobody
 
-    ssi, swings = composite_indices(game.weights, INSTITUTIONS, thresholds)
+    def exceptions(present: frozenset[str]) -> frozenset[frozenset[int]]:
+        decisive = "com" if procedure == "CNS" else "ep"
+        return game.exceptions if decisive in present else frozenset()
+
+    ssi, swings = composite_indices(game.weights, INSTITUTIONS, thresholds, exceptions)
     if index == "ssi":
         values = ssi
     elif index == "banzhaf":

@@ -18,14 +18,18 @@ from math import comb
 
 import numpy as np
 
+from .exceptions import exception_corrections
 from .indices import _coalition_counts, _player_swings
 
 
 def composite_indices(weights: Sequence[int], specials: Sequence[str],
-                      thresholds: Callable[[frozenset[str]], Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+                      thresholds: Callable[[frozenset[str]], Sequence[int]],
+                      exceptions: Callable[[frozenset[str]], frozenset[frozenset[int]]] = lambda e: frozenset(),
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """(Shapley–Shubik, raw swing counts) for ``specials`` followed by the weighted members, in that order.
 
-    ``thresholds(E)`` gives the members' thresholds t^E_0 … t^E_n when the special players E are in.
+    ``thresholds(E)`` gives the members' thresholds t^E_0 … t^E_n when the special players E are in;
+    ``exceptions(E)`` the members' coalitions that pass those thresholds but lose (see exceptions.py).
     """
     w = np.asarray(weights, dtype=np.int64)
     n, m = w.size, len(specials)
@@ -58,4 +62,30 @@ def composite_indices(weights: Sequence[int], specials: Sequence[str],
             counts = prefix[ks, hi] - prefix[ks, lo]
             ssi[j] += counts @ size_weight[offset:offset + n + 1]
             swings[j] += counts.sum()
+    _correct(w, specials, t_of, exceptions, subsets, size_weight, ssi, swings)
     return ssi, swings
+
+
+def _correct(w: np.ndarray, specials: Sequence[str], t_of: dict, exceptions: Callable, subsets: list,
+             size_weight: np.ndarray, ssi: np.ndarray, swings: np.ndarray) -> None:
+    """Apply the exceptional coalitions of every E to the composite game (players: specials, then members)."""
+    m = len(specials)
+    index = {name: j for j, name in enumerate(specials)}
+
+    def split(coalition: frozenset[int]) -> tuple[frozenset[str], frozenset[int]]:
+        present = frozenset(specials[j] for j in coalition if j < m)
+        return present, frozenset(j - m for j in coalition if j >= m)
+
+    def passes(coalition: frozenset[int]) -> bool:
+        present, members = split(coalition)
+        return int(w[list(members)].sum()) >= t_of[present][len(members)]
+
+    def wins(coalition: frozenset[int]) -> bool:
+        present, members = split(coalition)
+        return passes(coalition) and members not in exceptions(present)
+
+    exceptional = [frozenset(index[e] for e in present) | {m + i for i in members}
+                   for present in subsets for members in exceptions(present)]
+    for player, size, delta in exception_corrections(exceptional, m + w.size, passes, wins):
+        ssi[player] += delta * size_weight[size]
+        swings[player] += delta
