@@ -318,3 +318,27 @@ def test_cli_nice_population_check_switch(monkeypatch, capsys):
 def test_cli_bad_input_exits_2(monkeypatch, capsys, args):
     code, _, err = run_main(monkeypatch, capsys, "power", *args)
     assert code == 2 and "error" in err and "Traceback" not in err
+
+
+def test_capabilities_are_cached_per_rule_and_equal_to_a_fresh_computation():
+    first = actor_capabilities(["com", "ep", "de"], "2016-02-01", "QMV", "CNS", "procedure-ssi")
+    again = actor_capabilities(["de", "ep"], "2016-09-01", "QMV", "CNS", "procedure-ssi")  # same rule, same year
+    fresh = procedure_indices(council_rule("2016-02-01", "QMV"), "CNS")
+    assert first["de"] == again["de"] == pytest.approx(fresh["de"], abs=1e-15)
+
+
+def test_members_override_keeps_the_quota_share():
+    rule = council_rule("2000-01-01", members=["de", "fr", "it", "uk", "es"])
+    assert rule.quota == pytest.approx(62 / 87 * 48)
+    ssi = rule.shapley_shubik()
+    assert ssi["de"] == ssi["uk"] and sum(ssi.values()) == pytest.approx(1)
+
+
+def test_power_package_imports_no_edge_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, stakes.power\n"
+            "print(sorted(m for m in ('typer', 'rich', 'matplotlib', 'sqlalchemy', 'fastapi') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -106,8 +106,14 @@ def actor_capabilities(actor_ids: Iterable[str], on: date | str, voting_rule: st
         raise OptionError(f"scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     procedure = _procedure(procedure)
     rule = council_rule(on, voting_rule, nice_until_2017=nice_until_2017)
-    values = _scheme_values(rule, procedure, scheme)
+    key = (rule.name, rule.voting_rule, rule.members, rule.population_year, procedure, scheme)
+    if key not in _CACHE:  # a backtest asks the same rule for many issues; rules differ only by these
+        _CACHE[key] = _scheme_values(rule, procedure, scheme)
+    values = _CACHE[key]
     return {a: float(values.get(a, 0.0)) for a in actors}
+
+
+_CACHE: dict[tuple, dict[str, float]] = {}
 
 
 def _scheme_values(rule: CouncilRule, procedure: str, scheme: str) -> dict[str, float]:
