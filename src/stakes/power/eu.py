@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +92,10 @@ class CouncilRule:
     population_check: float | None = None         # Nice: share of the population a majority must hold
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @cached_property
+    def _game(self) -> SizeThresholdGame:
+        return self.game()
+
     def game(self) -> SizeThresholdGame:
         n = len(self.members)
         if self.voting_rule == "Unan":
@@ -108,10 +112,10 @@ class CouncilRule:
                                     self.population_unit)
 
     def shapley_shubik(self) -> dict[str, float]:
-        return dict(zip(self.members, shapley_shubik_game(self.game()).tolist(), strict=True))
+        return dict(zip(self.members, shapley_shubik_game(self._game).tolist(), strict=True))
 
     def banzhaf(self, normalized: bool = True) -> dict[str, float]:
-        return dict(zip(self.members, banzhaf_game(self.game(), normalized).tolist(), strict=True))
+        return dict(zip(self.members, banzhaf_game(self._game, normalized).tolist(), strict=True))
 
     def raw_votes(self) -> dict[str, float]:
         """Council votes in force; Lisbon has none, so each member's share of the population (percent)."""

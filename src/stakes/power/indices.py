@@ -19,19 +19,20 @@ wins: w < t_k and w + w_i ≥ t_{k+1}, a window of weights summed from prefix su
     Shapley–Shubik   φ_i = Σ_k swings_i(k) · k!(n−k−1)!/n! = Σ_k swings_i(k) / (n · C(n−1, k))
     Penrose–Banzhaf  β'_i = Σ_k swings_i(k) / 2^(n−1)      (absolute; normalized: β_i = β'_i / Σ_j β'_j)
 
-Counts are int64 (C(30, 15) ≈ 1.6·10⁸), so the swing counts are exact; the cost is O(n² · Σw).
+Counts are int32 up to 30 players (2^30 coalitions), int64 beyond, so the swing counts are exact; the cost is O(n² · Σw).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil, comb
 
 import numpy as np
 
 from ..errors import OptionError
-from .exceptions import exception_corrections
+from .exceptions import exception_corrections, mask_of
 
 MAX_PLAYERS = 40
 MAX_TOTAL_WEIGHT = 5_000_000  # table cells per coalition size; beyond this pick a coarser unit
@@ -144,10 +145,15 @@ def unanimity_game(n: int) -> SizeThresholdGame:
     return SizeThresholdGame((1,) * n, tuple([n + 1] * n + [0]))
 
 
+def _count_dtype(n: int) -> type:
+    """int32 holds every count while 2^n < 2^31 (half the memory traffic); int64 beyond."""
+    return np.int32 if n <= 30 else np.int64
+
+
 def _coalition_counts(weights: np.ndarray, total: int) -> np.ndarray:
     """C[k, w]: number of coalitions of k players with total weight w (all players)."""
     n = weights.size
-    table = np.zeros((n + 1, total + 1), dtype=np.int64)
+    table = np.zeros((n + 1, total + 1), dtype=_count_dtype(n))
     table[0, 0] = 1
     for j, wj in enumerate(weights):
         # Adding player j: C[k, w] += C[k-1, w-wj]; go from large k down so each row is used once.
@@ -159,15 +165,24 @@ def _coalition_counts(weights: np.ndarray, total: int) -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=8)
+def prefix_table(weights: tuple[int, ...]) -> np.ndarray:
+    """prefix[k, x]: coalitions of k players (of all n) with weight < x, x = 0 … total + 1 (read-only, cached)."""
+    w = np.asarray(weights, dtype=np.int64)
+    total = int(w.sum())
+    prefix = np.zeros((w.size + 1, total + 2), dtype=_count_dtype(w.size))
+    np.cumsum(_coalition_counts(w, total), axis=1, out=prefix[:, 1:])
+    prefix.flags.writeable = False
+    return prefix
+
+
 def swing_counts(game: SizeThresholdGame) -> np.ndarray:
     """swings[i, k]: coalitions S of k other players that lose while S ∪ {i} wins (exact integers)."""
     w = np.asarray(game.weights, dtype=np.int64)
     n = w.size
     total = int(w.sum())
     t = np.asarray(game.thresholds, dtype=np.int64)
-    # prefix[k, x] = number of coalitions of k players (all n) with weight < x, for x = 0 … total + 1.
-    prefix = np.zeros((n + 1, total + 2), dtype=np.int64)
-    np.cumsum(_coalition_counts(w, total), axis=1, out=prefix[:, 1:])
+    prefix = prefix_table(game.weights)
     swings = np.zeros((n, n), dtype=np.int64)
     cache: dict[int, np.ndarray] = {}
     for i, wi in enumerate(w):
@@ -175,8 +190,15 @@ def swing_counts(game: SizeThresholdGame) -> np.ndarray:
         if wi not in cache:  # players of equal weight have equal swing counts
             cache[wi] = _player_swings(prefix, wi, t, n, total)
         swings[i] = cache[wi]
-    for player, size, delta in exception_corrections(game.exceptions, n, game.passes_thresholds, game.wins):
-        swings[player, size] += delta
+    if game.exceptions:
+        excluded = np.array(sorted(mask_of(c) for c in game.exceptions), dtype=np.int64)
+
+        def judge(masks: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            before = bits @ w >= t[bits.sum(axis=1)]
+            return before, before & ~np.isin(masks, excluded)
+
+        for player, size, delta in exception_corrections(excluded.tolist(), n, judge):
+            swings[player, size] += delta
     return swings
 
 
@@ -198,7 +220,7 @@ def _player_swings(prefix: np.ndarray, wi: int, t: np.ndarray, n: int, total: in
     def prefix_without(x: np.ndarray) -> np.ndarray:
         pos = x[:, None] - j[None, :] * wi
         ok = valid & (pos > 0)
-        vals = prefix[np.where(ok, rows, 0), np.clip(pos, 0, total + 1)]
+        vals = prefix[np.where(ok, rows, 0), np.clip(pos, 0, total + 1)].astype(np.int64)
         return np.where(ok, sign * vals, 0).sum(axis=1)
 
     return prefix_without(hi) - prefix_without(lo)

@@ -18,8 +18,8 @@ from math import comb
 
 import numpy as np
 
-from .exceptions import exception_corrections
-from .indices import _coalition_counts, _player_swings
+from .exceptions import exception_corrections, mask_of
+from .indices import _player_swings, prefix_table
 
 
 def composite_indices(weights: Sequence[int], specials: Sequence[str],
@@ -35,8 +35,7 @@ def composite_indices(weights: Sequence[int], specials: Sequence[str],
     n, m = w.size, len(specials)
     big_n = n + m
     total = int(w.sum())
-    prefix = np.zeros((n + 1, total + 2), dtype=np.int64)
-    np.cumsum(_coalition_counts(w, total), axis=1, out=prefix[:, 1:])
+    prefix = prefix_table(tuple(int(x) for x in w))
     size_weight = np.array([1.0 / (big_n * comb(big_n - 1, s)) for s in range(big_n)])
     ssi = np.zeros(big_n)
     swings = np.zeros(big_n)
@@ -68,24 +67,22 @@ def composite_indices(weights: Sequence[int], specials: Sequence[str],
 
 def _correct(w: np.ndarray, specials: Sequence[str], t_of: dict, exceptions: Callable, subsets: list,
              size_weight: np.ndarray, ssi: np.ndarray, swings: np.ndarray) -> None:
-    """Apply the exceptional coalitions of every E to the composite game (players: specials, then members)."""
-    m = len(specials)
-    index = {name: j for j, name in enumerate(specials)}
+    """Apply the exceptional coalitions of every E to the composite game (bits: specials, then members)."""
+    m, n = len(specials), w.size
+    code = {present: mask_of(specials.index(e) for e in present) for present in subsets}
+    table = np.zeros((1 << m, n + 1), dtype=np.int64)  # thresholds by the specials' bit code
+    for present, t in t_of.items():
+        table[code[present]] = t
+    excluded = np.array(sorted((mask_of(members) << m) | code[present]
+                               for present in subsets for members in exceptions(present)), dtype=np.int64)
+    if not excluded.size:
+        return
 
-    def split(coalition: frozenset[int]) -> tuple[frozenset[str], frozenset[int]]:
-        present = frozenset(specials[j] for j in coalition if j < m)
-        return present, frozenset(j - m for j in coalition if j >= m)
+    def judge(masks: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        members = bits[:, m:]
+        before = members @ w >= table[masks & ((1 << m) - 1), members.sum(axis=1)]
+        return before, before & ~np.isin(masks, excluded)
 
-    def passes(coalition: frozenset[int]) -> bool:
-        present, members = split(coalition)
-        return int(w[list(members)].sum()) >= t_of[present][len(members)]
-
-    def wins(coalition: frozenset[int]) -> bool:
-        present, members = split(coalition)
-        return passes(coalition) and members not in exceptions(present)
-
-    exceptional = [frozenset(index[e] for e in present) | {m + i for i in members}
-                   for present in subsets for members in exceptions(present)]
-    for player, size, delta in exception_corrections(exceptional, m + w.size, passes, wins):
+    for player, size, delta in exception_corrections(excluded.tolist(), m + n, judge):
         ssi[player] += delta * size_weight[size]
         swings[player] += delta
