@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from math import factorial
+from math import comb, factorial
 
 import numpy as np
 import pytest
@@ -71,6 +71,19 @@ def test_eec_1958_council():
     assert shapley_shubik(weights, 12) == pytest.approx([14 / 60] * 3 + [9 / 60] * 2 + [0.0], abs=1e-12)
 
 
+def test_stach_2011_example():
+    # Weights 10, 10, 20, 30, quota 50: Shapley–Shubik 1/12, 1/12, 1/4, 7/12 — Stach (2011), "Shapley–Shubik
+    # index", Encyclopedia of Power (SAGE), as printed in the R package CoopGame's shapleyShubikIndex example.
+    assert shapley_shubik([10, 10, 20, 30], 50) == pytest.approx([1 / 12, 1 / 12, 1 / 4, 7 / 12], abs=1e-12)
+
+
+def test_nassau_county_board_1964():
+    # Weights 9, 9, 7, 3, 1, 1, quota 16: the three small members are dummies, the others share power equally
+    # (Banzhaf 1965, "Weighted voting doesn't work", Rutgers Law Review 19; the Wikipedia example of the
+    # Banzhaf power index and the votingpower R package's example).
+    assert banzhaf([9, 9, 7, 3, 1, 1], 16) == pytest.approx([1 / 3] * 3 + [0.0] * 3, abs=1e-12)
+
+
 def test_nice_eu27_banzhaf_matches_felsenthal_machover():
     # Normalized Banzhaf (%) of the Nice rule for EU-27, Felsenthal & Machover (2001), "The Treaty of Nice and
     # qualified majority voting", Social Choice and Welfare 18: 431–464. The figures below are quoted from
@@ -123,6 +136,14 @@ def test_zero_weight_player_is_a_dummy_and_symmetric_players_are_equal():
     assert ssi[1] == ssi[2] and bz[1] == bz[2]
     assert ssi.sum() == pytest.approx(1) and bz.sum() == pytest.approx(1)
     assert brute_force(double_majority_game([5, 3, 3, 0, 2], 0.01, 8 / 13))[0] == pytest.approx(ssi, abs=1e-12)
+
+
+def test_more_than_30_players_uses_wide_counts():
+    # 33 equal players, simple majority of 17: everyone 1/33; two dummies added at weight 0 stay at 0.
+    ssi = shapley_shubik([1] * 33 + [0, 0], 17)
+    assert ssi[:33] == pytest.approx([1 / 33] * 33, abs=1e-12) and list(ssi[33:]) == [0, 0]
+    absolute = banzhaf([1] * 33, 17, normalized=False)
+    assert absolute[0] == pytest.approx(comb(32, 16) / 2**32, abs=1e-15)  # swings: 16 of the 32 others
 
 
 def test_unanimity_gives_everyone_one_nth():

@@ -19,7 +19,8 @@ wins: w < t_k and w + w_i ≥ t_{k+1}, a window of weights summed from prefix su
     Shapley–Shubik   φ_i = Σ_k swings_i(k) · k!(n−k−1)!/n! = Σ_k swings_i(k) / (n · C(n−1, k))
     Penrose–Banzhaf  β'_i = Σ_k swings_i(k) / 2^(n−1)      (absolute; normalized: β_i = β'_i / Σ_j β'_j)
 
-Counts are int32 up to 30 players (2^30 coalitions), int64 beyond, so the swing counts are exact; the cost is O(n² · Σw).
+Counts are int32 up to 30 players (2^30 coalitions), int64 beyond, so the swing counts are exact; the cost
+is O(n² · Σw).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def weighted_game(weights: Sequence[float], quota: float, min_members: int = 0) 
     """A weighted voting game: weight ≥ quota (and, if given, at least ``min_members`` members) wins."""
     w = _integer_weights(weights, "weights")
     total = int(w.sum())
+    if total > MAX_TOTAL_WEIGHT:
+        raise OptionError(f"weights: total {total} is too large for exact counting (limit {MAX_TOTAL_WEIGHT}); "
+                          f"divide the weights and quota by a common unit")
     if not np.isfinite(quota) or quota <= 0 or quota > total:
         raise OptionError(f"quota: expected a number in (0, {total}] (the total weight), got {quota!r}")
     if not 0 <= min_members <= w.size:
