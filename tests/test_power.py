@@ -330,7 +330,19 @@ def test_cli_nice_population_check_switch(monkeypatch, capsys):
     assert rows["--no-nice-population-check"]["de"] == pytest.approx(rows["--no-nice-population-check"]["uk"])
 
 
+def test_cli_capabilities(monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "power", "--rule", "eu", "--date", "2009-03-01", "--scheme",
+                            "procedure-ssi", "--procedure", "CNS", "--format", "json")
+    assert code == 0
+    caps = json.loads(out)["capabilities"]
+    assert caps == pytest.approx(actor_capabilities(list(caps), "2009-03-01", "QMV", "CNS", "procedure-ssi"))
+    assert caps["ep"] == 0 and caps["com"] > caps["de"]
+
+
 @pytest.mark.parametrize("args", [
+    ("--rule", "eu", "--date", "2009-03-01", "--scheme", "nope"),
+    ("--rule", "eu", "--date", "2009-03-01", "--scheme", "ssi", "--procedure", "SYN"),
+    ("--weights", "a=3,b=2", "--quota", "3", "--scheme", "ssi"),
     ("--weights", "a=3,b=x", "--quota", "4"), ("--weights", "a=3,b=2"), ("--rule", "eu"),
     ("--rule", "eu", "--date", "1970-01-01"), ("--rule", "un", "--date", "2000-01-01"),
     ("--weights", "a=1", "--quota", "4"), ("--weights", "a=1", "--population", "a=1", "--quota", "1"),

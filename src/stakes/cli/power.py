@@ -49,6 +49,11 @@ def power_command(
     unit: Annotated[float, typer.Option("--unit", help="Population rounding unit (same unit as --population).")]
     = 1.0,
     index: Annotated[str, typer.Option("--index", help="ssi, banzhaf or both.")] = "both",
+    scheme: Annotated[str | None, typer.Option("--scheme", help="With --rule eu: capabilities of the DEU actors "
+                                               "(com, ep, members) under this scheme: equal, votes, ssi, banzhaf, "
+                                               "procedure-ssi, procedure-banzhaf, colegislator-ssi.")] = None,
+    procedure: Annotated[str, typer.Option("--procedure", help="With --scheme: COD (co-decision) or CNS "
+                                           "(consultation).")] = "COD",
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Voting power of each member: Shapley–Shubik (ssi) and normalized Penrose–Banzhaf (banzhaf) indices."""
@@ -69,7 +74,12 @@ def power_command(
             raise OptionError("--rule eu needs --date YYYY-MM-DD")
         council = power.council_rule(on, voting, nice_until_2017=nice_until_2017,
                                      nice_population_check=nice_population_check)
-        names, game, title, notes = list(council.members), council.game(), council.name, council.notes
+        if scheme is not None:
+            _print_capabilities(council, on, voting, procedure, scheme, nice_until_2017, output)
+            return
+        names, game, title, notes = list(council.members), council.compiled_game, council.name, council.notes
+    elif scheme is not None:
+        raise OptionError("--scheme needs --rule eu and --date")
     elif weights is not None:
         if quota is None:
             raise OptionError("--weights needs --quota")
@@ -102,4 +112,27 @@ def power_command(
         table.add_column(col, justify="right")
     for row in rows:
         table.add_row(row["member"], *(f"{row[k]:.4f}" for k in columns))
+    console.print(table)
+
+
+def _print_capabilities(council, on: str, voting: str, procedure: str, scheme: str, nice_until_2017: bool,
+                        output: OutputFormat) -> None:
+    from ..power import actor_capabilities
+
+    actors = ["com", "ep", *council.members]
+    caps = actor_capabilities(actors, on, voting, procedure, scheme, nice_until_2017=nice_until_2017)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps({"rule": council.name, "procedure": procedure, "scheme": scheme,
+                               "capabilities": caps}, indent=2))
+        return
+    if output is OutputFormat.csv:
+        typer.echo("actor,capability")
+        for actor, value in caps.items():
+            typer.echo(f"{actor},{value:.6f}")
+        return
+    table = Table(title=f"{council.name}, {procedure}, scheme {scheme}", title_justify="left")
+    table.add_column("actor")
+    table.add_column("capability", justify="right")
+    for actor, value in caps.items():
+        table.add_row(actor, f"{value:.4f}")
     console.print(table)

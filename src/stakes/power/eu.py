@@ -93,7 +93,8 @@ class CouncilRule:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @cached_property
-    def _game(self) -> SizeThresholdGame:
+    def compiled_game(self) -> SizeThresholdGame:
+        """The game, built once (the Nice population check searches coalitions)."""
         return self.game()
 
     def game(self) -> SizeThresholdGame:
@@ -112,10 +113,10 @@ class CouncilRule:
                                     self.population_unit)
 
     def shapley_shubik(self) -> dict[str, float]:
-        return dict(zip(self.members, shapley_shubik_game(self._game).tolist(), strict=True))
+        return dict(zip(self.members, shapley_shubik_game(self.compiled_game).tolist(), strict=True))
 
     def banzhaf(self, normalized: bool = True) -> dict[str, float]:
-        return dict(zip(self.members, banzhaf_game(self._game, normalized).tolist(), strict=True))
+        return dict(zip(self.members, banzhaf_game(self.compiled_game, normalized).tolist(), strict=True))
 
     def raw_votes(self) -> dict[str, float]:
         """Council votes in force; Lisbon has none, so each member's share of the population (percent)."""

@@ -68,7 +68,7 @@ def _procedure(procedure: str) -> str:
 def procedure_indices(rule: CouncilRule, procedure: str, index: str = "ssi") -> dict[str, float]:
     """Index of Commission, Parliament and every member in the procedure game (see module docstring)."""
     procedure = _procedure(procedure)
-    game = rule._game
+    game = rule.compiled_game
     n = game.n
     council = np.asarray(game.thresholds)
     never = sum(game.weights) + 1
