@@ -126,6 +126,35 @@ CAPABILITY_RULES: dict[str, tuple[CapabilityRule, str]] = {
 }
 
 
+def _institutional(scheme: str) -> CapabilityRule:
+    """A rule from :mod:`stakes.power`: each DEU case gets the scheme's capabilities under the Council rule in
+    force at the proposal's introduction date (the data give no adoption date) and its procedure."""
+
+    def rule(cases: Cases) -> np.ndarray:
+        from ..power.institutional import actor_capabilities
+
+        a = cases.arrays
+        cap = np.zeros(a.mask.shape)
+        for k, case in enumerate(cases.case_ids):
+            meta = cases.meta.get(case)
+            if meta is None or meta.introduced is None:
+                raise OptionError(f"capability rule 'eu-{scheme}' needs DEU case metadata (date, voting rule, "
+                                  f"procedure); case '{case}' has none")
+            values = actor_capabilities(a.actor_ids, meta.introduced, meta.voting_rule, meta.procedure, scheme)
+            cap[:, k] = [values[x] for x in a.actor_ids]
+        return np.where(a.mask, cap, 0.0)
+
+    return rule
+
+
+def _register_institutional() -> None:
+    from ..power.institutional import SCHEMES
+
+    for name, scheme in SCHEMES.items():
+        if name != "equal":
+            CAPABILITY_RULES[f"eu-{name}"] = (_institutional(name), f"EU institutional: {scheme.description}")
+
+
 def register_capability_rule(name: str, rule: CapabilityRule, description: str) -> None:
     CAPABILITY_RULES[name] = (rule, description)
 
@@ -140,6 +169,8 @@ def with_capability(cases: Cases, rule: str) -> Cases:
     arrays = replace(cases.arrays, capability=(cap * cases.arrays.mask)[None])
     return replace(cases, arrays=arrays, capability_rule=rule)
 
+
+_register_institutional()
 
 __all__ = ["CAPABILITY_RULES", "Cases", "cases_from_collection", "cases_from_scenario", "load_cases",
            "register_capability_rule", "with_capability"]

@@ -63,7 +63,7 @@ def fit_level(q: np.ndarray, y: np.ndarray, tau: float) -> np.ndarray:
 def fit_weights(comp: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Weights ``(L, K)`` per level; ``comp`` is ``(N, K, L)`` (component quantiles), ``y`` ``(N,)`` — both as
     shares of the scale."""
-    return np.stack([fit_level(comp[:, :, l], y, float(t)) for l, t in enumerate(QUANTILE_LEVELS)])
+    return np.stack([fit_level(comp[:, :, lv], y, float(t)) for lv, t in enumerate(QUANTILE_LEVELS)])
 
 
 MEDIAN = int(np.flatnonzero(np.isclose(QUANTILE_LEVELS, 0.5))[0])
@@ -97,13 +97,13 @@ def calibration_scales(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     scale, and a quantile at the pole covers them whatever it is shifted by."""
     med = pred[:, MEDIAN]
     scales = np.ones(len(QUANTILE_LEVELS))
-    for l, tau in enumerate(QUANTILE_LEVELS):
-        if l == MEDIAN:
+    for lv, tau in enumerate(QUANTILE_LEVELS):
+        if lv == MEDIAN:
             continue
-        q = np.clip(med[None] + SCALE_GRID[:, None] * (pred[:, l] - med)[None], 0, 1)  # (G, N)
+        q = np.clip(med[None] + SCALE_GRID[:, None] * (pred[:, lv] - med)[None], 0, 1)  # (G, N)
         gap = calibration_gap(y[None], q, float(tau))
         best = np.flatnonzero(gap <= gap.min() + 1e-12)
-        scales[l] = SCALE_GRID[best[np.argmin(np.abs(SCALE_GRID[best] - 1.0))]]
+        scales[lv] = SCALE_GRID[best[np.argmin(np.abs(SCALE_GRID[best] - 1.0))]]
     return scales
 
 
@@ -138,5 +138,14 @@ def cross_validate(comp: np.ndarray, y: np.ndarray, groups: np.ndarray, *, folds
     return out
 
 
-__all__ = ["Fitted", "calibration_scales", "combine", "calibration_gap", "cross_validate", "fit", "fit_level", "fit_weights",
-           "grouped_folds"]
+__all__ = [
+    "Fitted",
+    "calibration_gap",
+    "calibration_scales",
+    "combine",
+    "cross_validate",
+    "fit",
+    "fit_level",
+    "fit_weights",
+    "grouped_folds",
+]
