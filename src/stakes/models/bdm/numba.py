@@ -1,7 +1,7 @@
 """Compiled (numba) rounds for the BdM expected-utility model: the same model as :mod:`stakes.models.bdm`.
 
 Formulas, sources (Scholz, Calbert & Smith 2011, §§3–6 and the appendix) and every reading are those of the
-numpy engine (module docstring of ``bdm.py``; docs/decisions/bdm.md); this module only replaces its inner
+numpy engine (module docstring of ``bdm/__init__.py``; docs/decisions/bdm.md); this module only replaces its inner
 loop, ``_run_rows``, by one fused loop per (run × issue) row, rows spread over threads with ``prange``.
 Per row and round, on the m actors with a stance:
 

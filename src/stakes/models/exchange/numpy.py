@@ -2,7 +2,7 @@
 
 One round runs as a loop over *executed exchanges* (inherently sequential); each step carries out the best
 exchange of every batch element at once and recomputes, vectorised, every candidate it affects. State per
-candidate (``(B, E)`` arrays) mirrors :mod:`stakes.models.exchange_reference`, which tests compare against.
+candidate (``(B, E)`` arrays) mirrors :mod:`stakes.models.exchange.reference`, which tests compare against.
 Positions are on 0–100 here (the caller normalises each issue's scale).
 """
 
@@ -13,7 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .exchange_reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
+from .reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 
 DEAD = -np.inf
 

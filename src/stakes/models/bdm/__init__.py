@@ -35,7 +35,7 @@ without a stance on an issue take no part in it: no votes, not challenged, never
 Engine: no Python loop over runs or actor pairs; the vote sums take O(n² log n) per issue and round
 (prefix sums over sorted positions, see ``_support``); rows are processed in cache-sized chunks.
 ``engine="numba"`` (or ``"auto"`` with numba installed) runs the same rounds as one compiled loop per row
-(:mod:`stakes.models.bdm_numba`, imported only then); the results agree to ~1e-9.
+(:mod:`stakes.models.bdm.numba`, imported only then); the results agree to ~1e-9.
 """
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
-from ..errors import OptionError
-from .base import ModelResult, ModelSpec, Parameter, register
-from .bdm_reference import bdm_reference, check_params
+from ...arrays import ScenarioArrays
+from ...errors import OptionError
+from ..base import ModelResult, ModelSpec, Parameter, register
+from .reference import bdm_reference, check_params
 
 CHUNK_PAIRS = 24 * 30 * 30
 """Rows (run × issue) per chunk = CHUNK_PAIRS // n². Profiled for n = 30: ~24 rows is fastest. Larger
@@ -263,9 +263,9 @@ ENGINES = ("auto", "numpy", "numba")
 
 
 def numba_kernel():
-    """The compiled rows kernel (:mod:`stakes.models.bdm_numba`), or None when numba cannot be imported."""
+    """The compiled rows kernel (:mod:`stakes.models.bdm.numba`), or None when numba cannot be imported."""
     try:
-        from .bdm_numba import run_rows
+        from .numba import run_rows
     except Exception:  # not installed, or a numba that refuses this numpy: auto runs the numpy engine
         return None
     return run_rows
@@ -277,7 +277,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
         threads: int = 1) -> ModelResult:
     """The batched engine: the whole (B, n, d) batch at once, issues folded into the batch axis.
 
-    ``engine="numba"`` runs the rounds in the compiled kernel of :mod:`stakes.models.bdm_numba` (numba's
+    ``engine="numba"`` runs the rounds in the compiled kernel of :mod:`stakes.models.bdm.numba` (numba's
     threads); ``"numpy"`` in numpy (``threads`` > 1 runs chunks on a thread pool, numpy releases the GIL);
     ``"auto"`` takes numba when it can be imported. The results agree to ~1e-9 and do not depend on threads.
     """
