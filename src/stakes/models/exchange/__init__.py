@@ -32,8 +32,9 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
+from .constants import FIXED_WEIGHT, SALIENCE_WEIGHT
 from .numpy import run_rounds
-from .reference import FIXED_WEIGHT, SALIENCE_WEIGHT, run_reference
+from .reference import run_reference
 
 MEMORY_CELLS = 20_000_000
 """Rough cap on the cells of the per-candidate state of one chunk of the batch."""

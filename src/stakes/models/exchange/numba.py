@@ -15,8 +15,8 @@ import threading
 import numpy as np
 from numba import njit, prange
 
+from .constants import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 from .numpy import run_rounds as run_engine
-from .reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 
 # float columns of a candidate (F): current supply positions, own positions on the demand issue, moves, gain,
 # move histories (min, max, sum) of i and j, Σ w (upd − x) on p and q, then the round constants (engine's const)

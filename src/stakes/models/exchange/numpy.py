@@ -13,7 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
+from .constants import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 
 DEAD = -np.inf
 
