@@ -1,8 +1,12 @@
-"""Models: one module (or one package, for a model family) a model, each a pure function on
-:class:`stakes.arrays.ScenarioArrays`.
+"""Models: each a pure function on :class:`stakes.arrays.ScenarioArrays`.
 
-Importing a model module registers it (:func:`stakes.models.base.register`). ``MODEL_MODULES`` lists them in the
-order ``stakes models`` shows; the lookups below import them on first use, so ``import stakes`` stays light.
+A one-file model is a module here (``baseline.py``, ``nash.py``). A model with several engines is a package
+(``bdm/``, ``smp/``, ``exchange/``): ``__init__.py`` has the formula and papers, the public function and its
+registration; beside it the engines ``numpy.py`` and ``numba.py``, the per-run ``reference.py`` and shared
+pieces named by role (``kernels.py``, ``constants.py``). Importing a model module registers it
+(:func:`stakes.models.base.register`); ``MODEL_MODULES`` lists them in the order ``stakes models`` shows, and
+the lookups below import them on first use, so ``import stakes`` stays light. Nothing a model imports may
+import this package back (tests/test_structure.py).
 """
 
 from __future__ import annotations
