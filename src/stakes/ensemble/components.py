@@ -18,7 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..arrays import ScenarioArrays
-from ..models import get_model
 from ..scoring import QUANTILE_LEVELS
 
 POINT_MODELS = ("mean", "weighted-mean", "weighted-median", "bdm", "smp", "nash")
@@ -43,14 +42,20 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarr
     return np.where(total[:, 0, :, None] > 0, out, np.nan)
 
 
-def component_quantiles(arrays: ScenarioArrays, components: Sequence[str] = COMPONENTS,
-                        forecasts: dict[str, np.ndarray] | None = None) -> np.ndarray:
+def models_needed(components: Sequence[str]) -> list[str]:
+    """The registered models whose forecasts :func:`component_quantiles` needs for ``components``."""
+    need = [c for c in components if c in POINT_MODELS]
+    if "status-quo" in components and "weighted-mean" not in need:
+        need.append("weighted-mean")
+    return need
+
+
+def component_quantiles(arrays: ScenarioArrays, forecasts: dict[str, np.ndarray],
+                        components: Sequence[str] = COMPONENTS) -> np.ndarray:
     """Quantile functions ``(B, d, K, L)`` of the components, as shares of each issue's scale.
 
-    ``forecasts`` may pass model forecasts ``(B, d)`` already computed (on the issues' own scales); missing
-    ones are run here with their default parameters.
+    ``forecasts`` holds the forecasts ``(B, d)`` (on the issues' own scales) of :func:`models_needed`.
     """
-    forecasts = dict(forecasts or {})
     lo, span = arrays.scale_min, arrays.span
     b, d, n_levels = arrays.n_batch, arrays.n_issues, len(QUANTILE_LEVELS)
     share = (arrays.position - lo) / span
@@ -58,10 +63,7 @@ def component_quantiles(arrays: ScenarioArrays, components: Sequence[str] = COMP
     out = np.empty((b, d, len(components), n_levels))
 
     def point(model: str) -> np.ndarray:
-        if model not in forecasts:
-            spec = get_model(model)
-            forecasts[model] = np.asarray(spec.run(arrays, **spec.defaults()).forecast, dtype=float)
-        return (forecasts[model] - lo) / span
+        return (np.asarray(forecasts[model], dtype=float) - lo) / span
 
     for k, name in enumerate(components):
         if name == "positions-cs":
@@ -81,4 +83,4 @@ def component_quantiles(arrays: ScenarioArrays, components: Sequence[str] = COMP
     return np.clip(np.nan_to_num(out, nan=0.5), 0.0, 1.0)
 
 
-__all__ = ["COMPONENTS", "POINT_MODELS", "component_quantiles", "weighted_quantiles"]
+__all__ = ["COMPONENTS", "POINT_MODELS", "component_quantiles", "models_needed", "weighted_quantiles"]

@@ -18,7 +18,7 @@ from ..arrays import ScenarioArrays
 from ..errors import OptionError
 from .base import _REGISTRY, ModelResult, ModelSpec, Parameter, register
 
-MODEL_MODULES = ("baseline", "bdm", "smp", "nash", "exchange")
+MODEL_MODULES = ("baseline", "bdm", "smp", "nash", "exchange", "ensemble")
 
 _loaded = False
 
