@@ -210,3 +210,14 @@ def test_xlsx_saved_as_csv_is_named(tmp_path):
         zf.writestr("a", b"x")
     with pytest.raises(ScenarioError, match="zip archive"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("name", ["blog_table.csv", "european.csv", "decide_quoted.csv", "utf16.txt"])
+def test_web_upload_reads_the_same_shapes(name):
+    pytest.importorskip("fastapi")
+    from .web_fixtures import make_client, upload
+
+    with make_client() as client:
+        r = upload(client, (DATA / name).read_bytes(), name=name)
+    assert r.status_code == 201, r.text
+    assert len(r.json()["scenario"]["actors"]) >= 3

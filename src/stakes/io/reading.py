@@ -224,8 +224,8 @@ def uses_decimal_comma(rows: list[tuple[int, list[str]]]) -> bool:
 
 
 def parse_number(text: str, decimal_comma: bool = False) -> float:
-    """A float from a cell (``0,5`` too when ``decimal_comma``); raises ValueError."""
-    s = text.strip().replace("\u00a0", "").replace("\u202f", "")
+    """A float from a cell (``0,5`` too when ``decimal_comma``; a trailing ``%`` is dropped); raises ValueError."""
+    s = text.strip().replace("\u00a0", "").replace("\u202f", "").removesuffix("%").rstrip()
     if decimal_comma and "," in s:
         s = s.replace(".", "").replace(",", ".")
     return float(s)
