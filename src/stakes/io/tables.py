@@ -42,9 +42,15 @@ def table_from_text(text: str, dialect: Dialect, file: str, title: str, notes: N
                               detected=dialect.describe())
 
 
-def read_xlsx(path: str | Path, notes: Notes) -> Scenario:
-    """The first sheet of a workbook (read-only, row by row) in the tidy or Predictioneer layout."""
+def read_xlsx(path: str | Path, notes: Notes | None = None) -> Scenario:
+    """The first sheet of a workbook (read-only, row by row) in the tidy or Predictioneer layout; without
+    ``notes``, warnings are issued as :class:`~stakes.io.reading.ScenarioWarning`."""
     p = Path(path)
+    if notes is None:
+        own = Notes(str(p))
+        scenario = read_xlsx(p, own)
+        own.emit()
+        return scenario
     try:
         import openpyxl
     except ImportError:
