@@ -26,8 +26,9 @@ ICAART 2011, pp. 18–30 (also J. Theoretical Politics 23(4):510–531). Per iss
 
 Stopping rule (the model oscillates; docs/decisions/bdm.md): run ``rounds`` rounds (default 8, Scholz's
 Table 2), stopping early once no actor moves more than ``tolerance``·Δ (later rounds would repeat it).
-``report="mean-of-rounds"`` (default) forecasts the settled median when the run settles within ``rounds``,
-else (an oscillating run) the mean of the medians of rounds 1..rounds; ``"final-round"`` the last median.
+``report="stable"`` (default, :mod:`.stable`) forecasts the fixed point, or the central value of the cycle
+over a 64-round run, so the forecast does not move with ``rounds``; ``"mean-of-rounds"`` (Scholz's reading)
+the settled median, else the mean of the medians of rounds 1..rounds; ``"final-round"`` the last median.
 Multi-issue scenarios run each issue independently (issues are folded into the batch axis). Actors
 without a stance on an issue take no part in it: no votes, not challenged, never move. Extra output:
 ``extra["mean"]`` (B, T+1, d), the c·s weighted mean position per round.
@@ -41,6 +42,8 @@ cache-sized chunks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...arrays import ScenarioArrays
@@ -48,6 +51,7 @@ from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
 from .numpy import run_rows as run_numpy
 from .reference import bdm_reference, check_params
+from .stable import HORIZON, stable_summary
 
 ENGINES = ("auto", "numpy", "numba")
 
@@ -62,7 +66,7 @@ def numba_kernel():
 
 
 def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
-        tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
+        tolerance: float = 1e-9, report: str = "stable", probability: str = "scholz",
         perception: str = "receiver", engine: str = "auto", chunk_rows: int | None = None,
         threads: int = 1) -> ModelResult:
     """The batched engine: the whole (B, n, d) batch at once, issues folded into the batch axis.
@@ -106,17 +110,29 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
 
     forecasts = unfold(med)
     final = forecasts[:, -1]
+    done = settled.reshape(bsz, d)
+    extra: dict[str, Any] = {"mean": unfold(mean), "settled": done}
     if report == "mean-of-rounds" and rounds > 0:  # a run that settles reports its fixed point
-        final = np.where(settled.reshape(bsz, d), final, forecasts[:, 1:].mean(1))
+        final = np.where(done, final, forecasts[:, 1:].mean(1))
+    elif report == "stable":  # independent of `rounds`: see stable.py
+        long_f, long_s = forecasts, done
+        if rounds < HORIZON:
+            res = bdm(arrays, HORIZON, Q, T, tolerance, "final-round", probability, perception, engine, chunk_rows,
+                      threads)
+            long_f, long_s = res.forecasts, res.extra["settled"]
+        summary = stable_summary(long_f, long_s)
+        final = summary.pop("forecast")
+        extra.update(summary)
     return ModelResult(model="bdm", forecast=final, positions=unfold(traj), forecasts=forecasts,
-                       rounds=ran.reshape(bsz, d), extra={"mean": unfold(mean)})
+                       rounds=ran.reshape(bsz, d), extra=extra)
 
 
 register(ModelSpec(
     id="bdm",
     name="Bueno de Mesquita's expected-utility model (Scholz et al. 2011)",
     description="Actors challenge, compromise and capitulate round by round; the forecast is the median "
-    "voter position (mean over the rounds by default). Each issue runs on its own.",
+    "voter position: the fixed point, or the central value of the cycle when it never settles. Each issue runs "
+    "on its own.",
     citation="Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de Mesquita's group "
     "decision model. J. Theoretical Politics 23(4):510–531; ICAART 2011 pp. 18–30.",
     run=bdm,
@@ -127,8 +143,10 @@ register(ModelSpec(
         Parameter("T", None, "Probability that the target's move helps i; None = derived per pair from "
                   "the median (Scholz §3, cases 1–3B). Matters only when Q < 1."),
         Parameter("tolerance", 1e-9, "Stop when no actor moves more than tolerance × scale span."),
-        Parameter("report", "mean-of-rounds", "Forecast: mean of the rounds' medians or the last one.",
-                  choices=("mean-of-rounds", "final-round")),
+        Parameter("report", "stable", "Forecast: 'stable' = the fixed point, or the central value of the cycle "
+                  "over a 64-round run (independent of rounds); 'mean-of-rounds' = mean of the rounds' medians "
+                  "(Scholz's reading); 'final-round' = the last round's median.",
+                  choices=("stable", "mean-of-rounds", "final-round")),
         Parameter("probability", "scholz", "Vote normalisation: Scholz's program or eq 31 as printed.",
                   choices=("scholz", "pairwise")),
         Parameter("perception", "receiver", "Whose risk exponent values the proposer's EU.",
