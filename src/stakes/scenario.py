@@ -44,12 +44,18 @@ from .scenario_records import (
     _Record,
 )
 
-DEFAULT_MODELS = ("bdm", "weighted-mean")
+DEFAULT_MODELS = ("ensemble", "weighted-mean", "mean", "weighted-median", "bdm", "smp", "nash")
+"""What ``forecast`` runs when a scenario declares no models: the calibrated ensemble (which judges theses)
+and the models it combines."""
+SIMULATION_MODELS = ("bdm", "weighted-mean")
+"""What ``simulate`` and ``sensitivity`` run when a scenario declares no models (the ensemble is excluded: it
+carries its own predictive distribution, and input noise on top of it would count the uncertainty twice)."""
 
 __all__ = [
     "DEFAULT_MODELS",
     "FORMAT_VERSION",
     "ID_PATTERN",
+    "SIMULATION_MODELS",
     "Actor",
     "Affinity",
     "AlignmentSettings",
@@ -84,7 +90,7 @@ class Scenario(_Record):
     as_of: dt.date | None = None
     seed: int = Field(default=20240711, ge=0)
     models: tuple[str, ...] = ()
-    """Models to run when none is asked for (default: ``bdm`` and ``weighted-mean``); the first judges theses."""
+    """Models to run when none is asked for (default: :data:`DEFAULT_MODELS`); the first judges theses."""
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Model parameters by model id, e.g. ``{"bdm": {"rounds": 8}}``."""
     sources: tuple[Source, ...] = ()
@@ -205,6 +211,11 @@ class Scenario(_Record):
     @property
     def default_models(self) -> list[str]:
         return list(self.models) or list(DEFAULT_MODELS)
+
+    @property
+    def simulation_models(self) -> list[str]:
+        """Models ``simulate`` and ``sensitivity`` run by default (:data:`SIMULATION_MODELS`)."""
+        return [m for m in self.models if m != "ensemble"] or list(SIMULATION_MODELS)
 
     @property
     def default_model(self) -> str:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from ..forecast import Forecast, forecast
+from ..scoring import named_quantiles
 from .app import DB_HELP, SCENARIO_HELP, app, console, load, max_input_option
 from .params import note_unused, param_option, parse_params
 
@@ -34,16 +35,22 @@ def forecast_payload(result: Forecast) -> dict:
         arr = result.arrays[variant]
         for d, issue in enumerate(arr.issue_ids):
             per_round = None if res.forecasts is None else [float(v) for v in res.forecasts[0, :, d]]
-            forecasts.append({"variant": variant, "issue": issue, "model": model,
-                              "value": float(res.forecast[0, d]), "rounds": per_round})
+            row = {"variant": variant, "issue": issue, "model": model, "value": float(res.forecast[0, d]),
+                   "rounds": per_round}
+            q = result.quantiles(variant, model)
+            if q is not None:
+                row.update({name: float(v[d]) for name, v in named_quantiles(q).items()})
+            forecasts.append(row)
     theses = [{"id": v.thesis, "variant": v.variant, "model": v.model, "holds": v.holds,
-               "claim": claims[v.thesis], "detail": v.detail} for v in result.verdicts()]
+               "probability": v.probability, "claim": claims[v.thesis], "detail": v.detail}
+              for v in result.verdicts()]
     positions = result.final_positions().to_dict(orient="records")
     return {
         "scenario": {"id": sc.id, "title": sc.title, "as_of": None if sc.as_of is None else sc.as_of.isoformat()},
         "forecasts": forecasts,
         "positions": positions,
         "theses": theses,
+        "diagnostics": [d.to_dict() for d in result.diagnostics()],
     }
 
 
@@ -113,30 +120,50 @@ def print_forecast(result: Forecast) -> None:
     sc = result.scenario
     console.print(f"[bold]{sc.title}[/]" + (f"  (as of {sc.as_of})" if sc.as_of else ""))
     frame = result.frame()
+    diagnostics = result.diagnostics()
     for issue in sc.issues:
         table = Table(title=f"{issue.name}  [{issue.scale_min:g}–{issue.scale_max:g}]", title_justify="left")
         table.add_column("variant")
         for m in result.models:
-            table.add_column(m, justify="right")
+            table.add_column(f"{m} [90 %]" if _has_quantiles(result, m) else m, justify="right")
         sub = frame[frame.issue == issue.id]
+        notes = [d for d in diagnostics if d.issue == issue.id and d.kind != "domain"]
         for v in result.variants:
             cells = []
             for m in result.models:
                 hit = sub[(sub.variant == v) & (sub.model == m)]
-                cells.append("—" if hit.empty else f"{hit.value.iloc[0]:.1f}")
+                cell = "—" if hit.empty else f"{hit.value.iloc[0]:.1f}"
+                q = result.quantiles(v, m)
+                if q is not None and not hit.empty:
+                    named = named_quantiles(q)
+                    d = list(result.arrays[v].issue_ids).index(issue.id)
+                    cell += f" [{named['q05'][d]:.0f}–{named['q95'][d]:.0f}]"
+                marks = [str(k + 1) for k, n in enumerate(notes) if n.variant == v and n.model in (m, "*")]
+                cells.append(cell + (f" ({','.join(marks)})" if marks else ""))
             table.add_row(v, *cells)
         console.print(table)
         if issue.anchors:
             console.print("   " + "; ".join(f"{a.value:g} = {a.label}" for a in issue.anchors), style="dim")
+        for k, n in enumerate(notes):
+            console.print(f"   ({k + 1}) {n.variant} · {n.model}: {n.kind}: {n.message}", style="yellow",
+                          highlight=False, markup=False)
+    for n in {d.message: d for d in diagnostics if d.kind == "domain"}.values():
+        console.print(f"note: {n.model} {n.message.removeprefix('the ensemble ')}", style="dim", highlight=False,
+                      markup=False)
     verdicts = result.verdicts()
     if verdicts:
         table = Table(title="Theses", title_justify="left")
-        for col in ("thesis", "variant", "model", "holds", "detail"):
+        for col in ("thesis", "variant", "model", "holds", "P", "detail"):
             table.add_column(col)
         for v in verdicts:
             mark = "n/a" if v.holds is None else ("yes" if v.holds else "no")
-            table.add_row(v.thesis, v.variant, v.model or "", mark, v.detail)
+            prob = "" if v.probability is None else f"{v.probability:.2f}"
+            table.add_row(v.thesis, v.variant, v.model or "", mark, prob, v.detail)
         console.print(table)
+
+
+def _has_quantiles(result: Forecast, model: str) -> bool:
+    return any(result.quantiles(v, model) is not None for v in result.variants)
 
 
 def print_rounds(result: Forecast) -> None:

@@ -47,7 +47,7 @@ def sensitivity_command(
     sc = load(scenario, max_input_mb)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
     params = parse_params(param)
-    model_id = model or next((m for m in sc.default_models if is_registered(m)), "weighted-mean")
+    model_id = model or next((m for m in sc.simulation_models if is_registered(m)), "weighted-mean")
     note_unused(params, [model_id])
     res = sensitivity(sc, model=model_id, variant=variant, samples=samples, seed=seed, override=override,
                       params=params.get(model_id))
