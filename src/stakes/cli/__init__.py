@@ -12,7 +12,7 @@ import importlib
 from .app import app, main
 
 COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "simulate", "sensitivity", "sweep", "align", "runs",
-                   "report", "serve")
+                   "ledger", "report", "serve")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -40,7 +40,8 @@ class Outcome:
 
 
 def looks_like_outcomes_csv(path: Path) -> bool:
-    """A CSV whose header has the outcome columns ``issue``, ``value`` and ``date``."""
+    """A CSV whose header names ``value``, ``date`` or ``source`` (scenario tables name none of them), so an
+    outcomes file missing a column is still read as one and the missing column reported."""
     if path.suffix.lower() != ".csv" or not path.is_file():
         return False
     try:
@@ -49,7 +50,7 @@ def looks_like_outcomes_csv(path: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     names = {h.strip().lower() for h in header}
-    return {"issue", "value", "date"} <= names
+    return bool({"value", "date", "source"} & names)
 
 
 def read_outcomes_csv(path: Path) -> list[Outcome]:

@@ -219,3 +219,47 @@ def _stored(row: Any) -> StoredEntry:
                   "cover90": bool(row.g_cover90), "retrospective": bool(row.g_retrospective),
                   "distribution": row.g_distribution, "graded_at": _utc(row.g_graded_at).isoformat()}
     return StoredEntry(row.id, row.prev_hash, row.hash, row.batch, content, graded)
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """What ``stakes ledger grade`` found: this run's grades and refusals, and the whole record's summary."""
+
+    grades: list[dict[str, Any]]
+    refused: list[Any]
+    summary: list[dict[str, Any]]
+    sealed_questions: int
+    ranking: list[dict[str, Any]] | None
+    ranking_note: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"graded": self.grades, "refused": [vars(r) for r in self.refused], "summary": self.summary,
+                "sealed_questions": self.sealed_questions, "ranking": self.ranking, "ranking_note": self.ranking_note}
+
+
+def grade_ledger(ledger: LedgerStore, outcomes: Sequence[Any]) -> GradeReport:
+    """Check ``outcomes`` against the recorded scenarios (refusing the whole file on any problem), grade every
+    entry they match, store the grades (one transaction) and summarise every stored grade."""
+    from ..ledger import check_outcomes, grade, ranking, sealed_questions, summarise
+
+    check_outcomes(outcomes, ledger.scenarios())
+    entries = ledger.entries()
+    grades, refused = grade([(e.id, e.content) for e in entries], outcomes)
+    ledger.save_grades(grades, clear=[r.entry_id for r in refused])
+    record = graded_records(ledger.entries())
+    summary = summarise(record)
+    n_sealed = sealed_questions(record)
+    ranked, note = ranking(summary, n_sealed)
+    return GradeReport(grades, refused, summary, n_sealed, ranked, note)
+
+
+def graded_records(entries: Sequence[StoredEntry]) -> list[dict[str, Any]]:
+    """The stored grades joined with their entries' questions and models (for summaries)."""
+    out = []
+    for e in entries:
+        if e.grade is None:
+            continue
+        c = e.content
+        out.append({"entry": e.id, "scenario": c.get("scenario"), "variant": c.get("variant"),
+                    "issue": c.get("issue"), "model": c.get("model"), **e.grade})
+    return out
