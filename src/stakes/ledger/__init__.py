@@ -8,7 +8,7 @@ The core here is independent of any database: :mod:`.chain` (canonical JSON, has
 from __future__ import annotations
 
 from .chain import GENESIS, ChainCheck, ChainLink, LedgerError, canonical_json, check_chain, entry_hash
-from .entries import NewEntries, forecast_entries
+from .entries import NewEntries, forecast_entries, table_entries
 from .grading import MIN_SEALED_QUESTIONS, Refusal, grade, ranking, sealed_questions, summarise
 from .outcomes import Outcome, check_outcomes, read_outcomes_csv, scenario_outcomes
 
@@ -32,4 +32,5 @@ __all__ = [
     "scenario_outcomes",
     "sealed_questions",
     "summarise",
+    "table_entries",
 ]

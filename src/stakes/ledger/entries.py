@@ -73,30 +73,47 @@ def _quantiles(extra: dict[str, Any], d: int, where: str) -> list[float | None] 
 def forecast_entries(result: Any, *, note: str | None = None, params: dict[str, dict[str, Any]] | None = None,
                      now: dt.datetime | None = None) -> NewEntries:
     """The entries of a :class:`stakes.forecast.Forecast`: one per variant × issue × model."""
+    rows = []
+    for (variant, model), res in result.results.items():
+        for d, issue_id in enumerate(result.arrays[variant].issue_ids):
+            where = f"model '{model}', variant '{variant}'"
+            rows.append((variant, model, issue_id, res.forecast[0, d], _quantiles(res.extra, d, where)))
+    merged = {**(getattr(result, "params", None) or {}), **(params or {})}
+    return _entries(result.scenario, rows, merged, note, now)
+
+
+def table_entries(scenario: Scenario, frame: Any, *, note: str | None = None,
+                  params: dict[str, dict[str, Any]] | None = None, now: dt.datetime | None = None) -> NewEntries:
+    """The entries of a tidy forecast table (``variant, model, issue, value``), e.g. a stored run's."""
+    missing = {"variant", "model", "issue", "value"} - set(frame.columns)
+    if missing:
+        raise LedgerError(f"a forecast table needs the columns {', '.join(sorted(missing))}")
+    rows = [(str(r.variant), str(r.model), str(r.issue), r.value, None) for r in frame.itertuples(index=False)]
+    return _entries(scenario, rows, params, note, now)
+
+
+def _entries(sc: Scenario, rows: list[tuple[str, str, str, Any, list[float | None] | None]],
+             params: dict[str, dict[str, Any]] | None, note: str | None, now: dt.datetime | None) -> NewEntries:
     from .. import __version__
 
-    sc: Scenario = result.scenario
+    if not rows:
+        raise LedgerError("nothing to record: the forecast has no model results")
     text, digest = scenario_yaml(sc)
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat()
-    merged = {**(getattr(result, "params", None) or {}), **(params or {})}
-    parameters = {m: model_parameters(sc, m, merged) for m in result.models}
+    parameters = {m: model_parameters(sc, m, params) for m in dict.fromkeys(r[1] for r in rows)}
     issues = {i.id: i for i in sc.issues}
     contents = []
-    for (variant, model), res in result.results.items():
-        arrays = result.arrays[variant]
-        for d, issue_id in enumerate(arrays.issue_ids):
-            issue = issues[issue_id]
-            contents.append({
-                "ledger": FORMAT, "scenario": sc.id, "scenario_title": sc.title, "scenario_sha256": digest,
-                "as_of": None if sc.as_of is None else sc.as_of.isoformat(),
-                "variant": variant, "issue": issue_id, "scale": [float(issue.scale_min), float(issue.scale_max)],
-                "model": model, "parameters": parameters[model],
-                "value": _number(res.forecast[0, d]),
-                "quantiles": _quantiles(res.extra, d, f"model '{model}', variant '{variant}'"),
-                "stakes_version": __version__, "recorded_at": stamp, "note": note or None,
-            })
-    if not contents:
-        raise LedgerError("nothing to record: the forecast has no model results")
+    for variant, model, issue_id, value, quantiles in rows:
+        if issue_id not in issues:
+            raise LedgerError(f"the forecast names issue '{issue_id}', which scenario '{sc.id}' does not have")
+        issue = issues[issue_id]
+        contents.append({
+            "ledger": FORMAT, "scenario": sc.id, "scenario_title": sc.title, "scenario_sha256": digest,
+            "as_of": None if sc.as_of is None else sc.as_of.isoformat(),
+            "variant": variant, "issue": issue_id, "scale": [float(issue.scale_min), float(issue.scale_max)],
+            "model": model, "parameters": parameters[model], "value": _number(value), "quantiles": quantiles,
+            "stakes_version": __version__, "recorded_at": stamp, "note": note or None,
+        })
     return NewEntries([plain(c) for c in contents], text, digest)
 
 
