@@ -32,6 +32,7 @@ from .scenario_records import (
     Comparison,
     Identifier,
     Issue,
+    Outcome,
     SideThesis,
     Source,
     Spread,
@@ -59,6 +60,7 @@ __all__ = [
     "Comparison",
     "Identifier",
     "Issue",
+    "Outcome",
     "Scenario",
     "SideThesis",
     "Source",
@@ -94,6 +96,8 @@ class Scenario(_Record):
     variants: tuple[Variant, ...] = ()
     theses: tuple[Thesis, ...] = ()
     uncertainty: Uncertainty = Uncertainty()
+    outcomes: tuple[Outcome, ...] = ()
+    """Realised outcomes per issue (and variant), for ``stakes backtest`` and ``stakes ledger grade``."""
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -150,6 +154,7 @@ class Scenario(_Record):
                 if c.other is not None and c.other not in actors:
                     raise ValueError(f"variant '{v.id}': change '{c.op}' names unknown actor '{c.other}'")
         _check_variant_cycles(self.variants)
+        _check_outcomes(self.outcomes, issues, variant_ids)
         for t in self.theses:
             if t.variant is not None and t.variant not in variant_ids:
                 raise ValueError(f"thesis '{t.id}': unknown variant '{t.variant}'")
@@ -206,6 +211,14 @@ class Scenario(_Record):
         """The model that judges theses that name none."""
         return self.default_models[0]
 
+    def outcome(self, issue_id: str, variant: str | None = None) -> Outcome | None:
+        """The realised outcome of an issue under a variant (None or ``baseline`` = the baseline)."""
+        want = None if variant in (None, "baseline") else variant
+        for out in self.outcomes:
+            if out.issue == issue_id and (None if out.variant in (None, "baseline") else out.variant) == want:
+                return out
+        return None
+
     def model_params(self, model_id: str) -> dict[str, Any]:
         return dict(self.parameters.get(model_id, {}))
 
@@ -216,6 +229,25 @@ def _check_unique(ids: list[str], what: str) -> None:
         if i in seen:
             raise ValueError(f"{what} id '{i}' is used twice")
         seen.add(i)
+
+
+def _check_outcomes(outcomes: tuple[Outcome, ...], issues: dict[str, Issue], variant_ids: set[str]) -> None:
+    seen: set[tuple[str | None, str]] = set()
+    for k, out in enumerate(outcomes):
+        where = f"outcomes[{k}]"
+        issue = issues.get(out.issue)
+        if issue is None:
+            raise ValueError(f"{where}: unknown issue '{out.issue}'")
+        if out.variant is not None and out.variant != "baseline" and out.variant not in variant_ids:
+            raise ValueError(f"{where}: unknown variant '{out.variant}'")
+        if not issue.scale_min <= out.value <= issue.scale_max:
+            raise ValueError(f"{where}: outcome {out.value} of issue '{out.issue}' lies outside the issue's scale "
+                             f"{issue.scale_min}..{issue.scale_max}")
+        key = (None if out.variant in (None, "baseline") else out.variant, out.issue)
+        if key in seen:
+            raise ValueError(f"{where}: a second outcome for issue '{out.issue}'"
+                             + (f" under variant '{out.variant}'" if key[0] else ""))
+        seen.add(key)
 
 
 def _check_variant_cycles(variants: tuple[Variant, ...]) -> None:

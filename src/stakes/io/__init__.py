@@ -6,7 +6,8 @@
 * ``.csv`` — tidy (``actor,issue,position,salience,capability``), Predictioneer-style
   (``Actor, Capability|Clout|Power|Influence|Resources, Position, Salience``), KTAB's CSV, or Decide's
   tagged rows (``#A``/``#P``/``#M``/``#D``), told apart by their first lines;
-* ``.tsv``/``.txt`` with Decide's tags;
+* ``.tsv``/``.txt`` with Decide's tags, or a DEU data set file (one case per row: :mod:`.deu`; the scenario
+  holds every case as an issue with its outcome);
 * ``.xlsx`` — one sheet in the tidy or Predictioneer layout (optional extra ``stakes[xlsx]``).
 """
 
@@ -35,6 +36,12 @@ def load_scenario(path: str | Path) -> Scenario:
         return read_xlsx(p)
     if suffix in (".csv", ".tsv", ".txt"):
         head = _read_head(p)
+        from .deu import looks_like_deu
+
+        if looks_like_deu(head):
+            from .deu import read_deu
+
+            return read_deu(p).scenario
         if any(line.lstrip().startswith(("#A", "#P", "#D")) for line in head):
             from .decide import read_decide
 

@@ -45,6 +45,8 @@ def bdm1994_scenario(folder: Path) -> Scenario:
         "issues": [{"id": "delay", "name": "Delay before standards apply (years)", "scale_min": 4.0,
                     "scale_max": 10.0}],
         "actors": actors, "stances": stances,
+        "outcomes": [{"issue": "delay", "value": ACTUAL_OUTCOME,
+                      "source": "Bueno de Mesquita (1994), p. 98, quoted by Scholz et al. (2011)"}],
     }, file=str(path))
 
 
