@@ -181,3 +181,35 @@ def test_the_ledger_core_imports_no_database_or_cli_code():
 
 def test_the_readme_documents_the_ledger_commands():
     assert "stakes ledger add" in Path(ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _with_outcomes(tmp_path, outcomes: str) -> Path:
+    from stakes.scenarios import builtin_text
+
+    path = tmp_path / "later.yaml"
+    path.write_text(builtin_text() + "\noutcomes:\n" + outcomes, encoding="utf-8")
+    return path
+
+
+def test_a_scenarios_own_outcomes_grade_the_ledger(monkeypatch, capsys, db, tmp_path):
+    _add(monkeypatch, capsys, db, "-m", "weighted-mean", "-v", "baseline", "-v", "trump-wins")
+    path = _with_outcomes(tmp_path, "  - {issue: territory, value: 60, date: 2025-06-01, source: report}\n"
+                                    "  - {issue: ceasefire, variant: trump-wins, value: 70, date: 2025-06-01}\n")
+    code, out, err = run_main(monkeypatch, capsys, "ledger", "grade", str(path), "--db", db, "-f", "json")
+    assert code == 0, err
+    graded = {(g["variant"], g["issue"]): g for g in json.loads(out)["graded"]}
+    assert set(graded) == {("baseline", "territory"), ("trump-wins", "ceasefire")}
+    territory = graded[("baseline", "territory")]
+    assert territory["outcome"] == 60 and territory["source"] == "report"
+    assert run_main(monkeypatch, capsys, "ledger", "verify", "--db", db)[0] == 0
+
+
+def test_a_scenario_outcome_without_a_date_is_refused(monkeypatch, capsys, db, tmp_path):
+    _add(monkeypatch, capsys, db, "-m", "weighted-mean", "-v", "baseline")
+    before = _dump(db)
+    path = _with_outcomes(tmp_path, "  - {issue: territory, value: 60, date: 2025-06-01}\n"
+                                    "  - {issue: ceasefire, value: 70}\n")
+    code, _, err = run_main(monkeypatch, capsys, "ledger", "grade", str(path), "--db", db)
+    flat = " ".join(err.split())
+    assert code == 2 and str(path) in flat and "outcomes[1]" in flat and "field 'date'" in flat
+    assert _dump(db) == before

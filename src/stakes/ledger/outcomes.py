@@ -82,9 +82,13 @@ def read_outcomes_csv(path: Path) -> list[Outcome]:
 
 
 def _outcome(cells: Mapping[str, Any], file: str, row: int | str) -> Outcome:
-    for name in ("scenario", "issue", "value", "date"):
+    for name in ("scenario", "issue", "value"):
         if cells.get(name) in (None, ""):
             raise ScenarioError("value is empty", file=file, row=row, field=name)
+    if cells.get("date") in (None, ""):
+        raise ScenarioError("no date: grading needs the day the outcome was known (to refuse outcomes known "
+                            "before the scenario was written)", file=file, row=row, field="date",
+                            expected="YYYY-MM-DD")
     try:
         value = float(cells["value"])
     except (TypeError, ValueError):
