@@ -163,8 +163,9 @@ class LedgerStore:
         n_before = chain.n_entries - 1 if not chain.ok else len(pairs)
         with self.store._read() as conn:
             texts = dict(conn.execute(select(LedgerScenario.sha256, LedgerScenario.yaml)).all())
+        intact = {digest for digest, text in texts.items() if text_sha256(text) == digest}  # each text once
         for position, (link, row) in enumerate(pairs[:n_before], start=1):
-            problem = row if isinstance(row, str) else _mismatch(link, row, texts)
+            problem = row if isinstance(row, str) else _mismatch(link, row, intact)
             if position != link.id and problem is None:
                 problem = f"its id {link.id} is not its place in the chain ({position})"
             if problem is not None:
@@ -184,7 +185,7 @@ def _mirror(content: dict[str, Any]) -> dict[str, Any]:
             "value": content["value"], "recorded_at": dt.datetime.fromisoformat(content["recorded_at"])}
 
 
-def _mismatch(link: ChainLink, row: Any, texts: dict[str, str]) -> str | None:
+def _mismatch(link: ChainLink, row: Any, intact: set[str]) -> str | None:
     """Why the row's columns or its scenario text disagree with its (hash-checked) content, if they do."""
     try:
         expected = _mirror(dict(link.content))
@@ -196,8 +197,7 @@ def _mismatch(link: ChainLink, row: Any, texts: dict[str, str]) -> str | None:
             stored, wanted = _utc(stored), _utc(wanted)
         if stored != wanted:
             return f"its column '{name}' holds {stored!r} but its recorded content says {wanted!r}"
-    text = texts.get(row.scenario_hash)
-    if text is None or text_sha256(text) != row.scenario_hash:
+    if row.scenario_hash not in intact:
         return f"the scenario it was made with (sha256 {row.scenario_hash[:12]}…) is missing or was edited"
     return None
 
