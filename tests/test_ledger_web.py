@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 
 import pytest
 
@@ -36,10 +37,13 @@ def test_record_a_run_then_see_it_graded_on_the_ledger_page(tmp_path):
             grade_ledger(ledger, [Outcome("small-talks", "baseline", "border", 40.0, dt.date(2030, 1, 1), "s",
                                           "o.csv", 2)])
         page = c.get("/ledger").text
-    assert "Chain intact: 4 entries" in page and XSS not in page and "&lt;script&gt;" in page
-    graded = [row for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S) if "sealed" in row]
-    assert len(graded) == 1 and "border" in graded[0] and "40.00" in graded[0]
-    assert page.count("not graded") == 3
+        assert "Chain intact: 4 entries" in page and XSS not in page and "&lt;script&gt;" in page
+        graded = [row for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S) if "sealed" in row]
+        assert len(graded) == 1 and "border" in graded[0] and "40.00" in graded[0]
+        assert page.count("not graded") == 3
+        with sqlite3.connect(tmp_path / "runs.db") as conn:
+            conn.execute("UPDATE stakes_ledger_entries SET value = -1 WHERE id = 2")
+        assert "Chain broken at entry 2" in c.get("/ledger").text
 
 
 def test_without_a_store_the_ledger_is_unavailable():
