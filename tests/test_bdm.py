@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from stakes.arrays import ScenarioArrays, compile_scenario
 from stakes.models import get_model, run_model
 from stakes.models.bdm import bdm
-from stakes.models.bdm_reference import bdm_reference
+from stakes.models.bdm.reference import bdm_reference
 from stakes.validation.bdm1994 import ACTUAL_OUTCOME, bdm1994_scenario
 
 from .conftest import VALIDATION

@@ -44,7 +44,7 @@ def test_forecast_table_shows_anchor_labels(small_file):
 def test_forecast_csv(small_file):
     proc = run_cli("forecast", str(small_file), "-m", "mean", "--variant", "baseline", "--format", "csv")
     assert proc.returncode == 0
-    assert proc.stdout.splitlines()[0] == "variant,model,issue,value,n_rounds"
+    assert proc.stdout.splitlines()[0] == "variant,model,issue,value,n_rounds,actor"
     assert len(proc.stdout.splitlines()) == 3
 
 

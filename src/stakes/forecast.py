@@ -70,6 +70,22 @@ class Forecast:
             return pd.DataFrame(columns=["variant", "model", "round", "actor", "issue", "position", "forecast"])
         return pd.concat(frames, ignore_index=True)
 
+    def final_positions(self) -> pd.DataFrame:
+        """``variant, model, actor, issue, position`` — each actor's last position, for models that move actors
+        (actors without a stance on an issue are left out)."""
+        rows: list[dict[str, Any]] = []
+        for (variant, model), res in self.results.items():
+            if res.positions is None:
+                continue
+            arr = self.arrays[variant]
+            last = res.positions[0, -1]  # (n, d)
+            for k, actor in enumerate(arr.actor_ids):
+                for d, issue in enumerate(arr.issue_ids):
+                    if arr.mask[k, d]:
+                        rows.append({"variant": variant, "model": model, "actor": actor, "issue": issue,
+                                     "position": float(last[k, d])})
+        return pd.DataFrame(rows, columns=["variant", "model", "actor", "issue", "position"])
+
     def verdicts(self, sides: bool = True) -> list[Verdict]:
         """Every thesis judged: bargaining theses on the forecasts, side theses (``sides=True``) on the
         landscape-theory alignment of their variant (:func:`stakes.alignment.judge_side_theses`)."""

@@ -7,11 +7,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from ..forecast import Forecast, forecast
-from .app import DB_HELP, SCENARIO_HELP, app, console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, load, max_input_option
+from .params import note_unused, param_option, parse_params
+
+ROUND_DIGITS = 4
+"""Decimals of ``--show-rounds`` (KTAB's log prints one; ``--format json`` gives full precision)."""
 
 
 class OutputFormat(StrEnum):
@@ -33,11 +38,29 @@ def forecast_payload(result: Forecast) -> dict:
                               "value": float(res.forecast[0, d]), "rounds": per_round})
     theses = [{"id": v.thesis, "variant": v.variant, "model": v.model, "holds": v.holds,
                "claim": claims[v.thesis], "detail": v.detail} for v in result.verdicts()]
+    positions = result.final_positions().to_dict(orient="records")
     return {
         "scenario": {"id": sc.id, "title": sc.title, "as_of": None if sc.as_of is None else sc.as_of.isoformat()},
         "forecasts": forecasts,
+        "positions": positions,
         "theses": theses,
     }
+
+
+def forecast_csv(result: Forecast) -> str:
+    """``variant,model,issue,value,n_rounds,actor``: a row per issue forecast (actor empty), then a row per
+    actor's final position (value = the position) for models that move actors."""
+    frame = result.frame()
+    frame["actor"] = ""
+    pos = result.final_positions().rename(columns={"position": "value"})
+    if not pos.empty:
+        rounds = frame.set_index(["variant", "model", "issue"])["n_rounds"]
+        pos["n_rounds"] = [rounds.get((v, m, i)) for v, m, i in zip(pos.variant, pos.model, pos.issue, strict=True)]
+        frame = pd.concat([frame, pos[list(frame.columns)]], ignore_index=True)
+    frame["n_rounds"] = frame["n_rounds"].astype("Int64")
+    frame["value"] = [float(v) for v in frame["value"]]  # Python floats: written in full (shortest exact) form
+    frame["value"] = frame["value"].astype(object)
+    return frame.to_csv(index=False)
 
 
 @app.command("forecast")
@@ -51,26 +74,30 @@ def forecast_command(
     rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="Rounds for models that run in "
                                                "rounds (overrides the scenario's parameters).")] = None,
     show_rounds: Annotated[bool, typer.Option("--show-rounds", help="Print positions round by round.")] = False,
+    param: Annotated[list[str] | None, param_option()] = None,
     report: Annotated[Path | None, typer.Option("--report", "-o", help="Also write an HTML report here.")] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
-    sc = load(scenario)
-    params = None
+    sc = load(scenario, max_input_mb)
+    params = parse_params(param)
+    chosen = model or sc.default_models
+    note_unused(params, chosen)
     if rounds is not None:
         from ..models import get_model
 
-        chosen = model or sc.default_models
-        params = {m: {"rounds": rounds} for m in chosen
-                  if any(p.name == "rounds" for p in get_model(m).parameters)}
-    result = forecast(sc, models=model or None, variants=variant or None, params=params)
+        for m in chosen:
+            if any(p.name == "rounds" for p in get_model(m).parameters):
+                params.setdefault(m, {})["rounds"] = rounds
+    result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
     from ..store import record_forecast
 
-    record_forecast(result, db, params=params)
+    record_forecast(result, db, params=params or None)
     if output is OutputFormat.json:
         typer.echo(json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
-        typer.echo(result.frame().to_csv(index=False), nl=False)
+        typer.echo(forecast_csv(result), nl=False)
     else:
         print_forecast(result)
         if show_rounds:
@@ -126,5 +153,5 @@ def print_rounds(result: Forecast) -> None:
         table.add_column("forecast", justify="right")
         fc = sub.groupby("round")["forecast"].first()
         for rnd, row in wide.iterrows():
-            table.add_row(str(rnd), *(f"{x:.1f}" for x in row), f"{fc.loc[rnd]:.2f}")
+            table.add_row(str(rnd), *(f"{x:.{ROUND_DIGITS}f}" for x in row), f"{fc.loc[rnd]:.{ROUND_DIGITS}f}")
         console.print(table)

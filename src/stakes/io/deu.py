@@ -93,11 +93,12 @@ class CaseCollection:
 
 
 def looks_like_deu(head: list[str]) -> bool:
-    """True when the first line is a DEU header (tab-separated, with ``prnr``, ``out`` and ``p``/``s`` columns)."""
+    """True when the first line is a DEU header: tab-separated, a ``prnr`` or ``isnr`` column and position
+    columns ``p<actor>`` (a missing ``out`` is then reported by :func:`read_deu`, not taken for another format)."""
     if not head:
         return False
     cols = {c.strip().lower() for c in head[0].split("\t")}
-    return {"prnr", "out"} <= cols and any(c.startswith("p") and c[1:] in DEU_ACTORS for c in cols)
+    return bool({"prnr", "isnr"} & cols) and sum(c[1:] in DEU_ACTORS for c in cols if c.startswith("p")) >= 2
 
 
 def _number(text: str, file: str, row: int, column: str, case: str) -> float | None:

@@ -1,7 +1,8 @@
 """The model registry and the result every model returns.
 
 A model is a pure function ``run(arrays: ScenarioArrays, **params) -> ModelResult`` over the batch axis.
-Register it once with :func:`register`; ``stakes models`` lists the registry.
+Its module registers it once with :func:`register`; the lookups (:func:`stakes.models.get_model`, ...) live in
+:mod:`stakes.models`, which imports the model modules first. This module imports none of them, nor its package.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
 from ..errors import OptionError
 
 
@@ -88,32 +88,3 @@ def register(spec: ModelSpec) -> ModelSpec:
         raise ValueError(f"model id '{spec.id}' registered twice")
     _REGISTRY[spec.id] = spec
     return spec
-
-
-def get_model(model_id: str) -> ModelSpec:
-    from . import _load_all
-
-    _load_all()
-    try:
-        return _REGISTRY[model_id]
-    except KeyError:
-        raise OptionError(f"unknown model '{model_id}' (known: {', '.join(_REGISTRY)})") from None
-
-
-def is_registered(model_id: str) -> bool:
-    from . import _load_all
-
-    _load_all()
-    return model_id in _REGISTRY
-
-
-def list_models() -> list[ModelSpec]:
-    from . import _load_all
-
-    _load_all()
-    return list(_REGISTRY.values())
-
-
-def run_model(model_id: str, arrays: ScenarioArrays, params: dict[str, Any] | None = None) -> ModelResult:
-    spec = get_model(model_id)
-    return spec.run(arrays, **spec.resolve(params))

@@ -18,7 +18,7 @@ from ..arrays import compile_scenario
 from ..io.yaml_io import scenario_from_dict
 from ..models import list_models
 from ..scenario import Scenario, slugify
-from . import CaseHandler, ValidationRow, register_case
+from .cases import CaseHandler, ValidationRow, register_case
 
 CASE = "bdm1994-emissions"
 DATA_FILE = "emission_standards_bdm1994.csv"

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
-from ..errors import OptionError
-from .base import ModelResult
+from ...arrays import ScenarioArrays
+from ...errors import OptionError
+from ..base import ModelResult
 
 CHOICES = {"report": ("mean-of-rounds", "final-round"), "probability": ("scholz", "pairwise"),
            "perception": ("receiver", "own")}
