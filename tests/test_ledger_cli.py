@@ -213,3 +213,27 @@ def test_a_scenario_outcome_without_a_date_is_refused(monkeypatch, capsys, db, t
     flat = " ".join(err.split())
     assert code == 2 and str(path) in flat and "outcomes[1]" in flat and "field 'date'" in flat
     assert _dump(db) == before
+
+
+def test_the_ensembles_quantiles_are_recorded_and_scored_as_a_distribution(monkeypatch, capsys, db, tmp_path):
+    import numpy as np
+
+    from stakes.forecast import forecast
+    from stakes.scenarios import builtin_scenario
+    from stakes.scoring import QUANTILE_LEVELS
+
+    _add(monkeypatch, capsys, db, "-m", "ensemble", "-v", "baseline")
+    expected = forecast(builtin_scenario(), models=["ensemble"], variants=["baseline"])
+    grid = expected.results[("baseline", "ensemble")].extra["quantiles"][0]  # (d, 19)
+    code, out, _ = run_main(monkeypatch, capsys, "ledger", "show", "1", "--db", db, "--format", "json")
+    content = json.loads(out)["content"]
+    assert content["issue"] == expected.arrays["baseline"].issue_ids[0]
+    assert content["quantiles"] == pytest.approx(list(grid[0]))
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text(OUTCOMES + f"ukraine-2024-07,,{content['issue']},55,2025-03-01,x\n", encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, "ledger", "grade", str(outcomes), "--db", db, "-f", "json")
+    assert code == 0, err
+    (g,) = json.loads(out)["graded"]
+    pinball = [(q - (x > 55)) * (55 - x) for q, x in zip(QUANTILE_LEVELS, np.sort(grid[0]), strict=True)]
+    assert g["distribution"] == "quantiles" and g["crps"] == pytest.approx(2 * np.mean(pinball))  # 0–100 issue
+    assert g["cover90"] == bool(grid[0][0] <= 55 <= grid[0][-1])
