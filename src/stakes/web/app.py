@@ -76,11 +76,13 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
 
     from .api import router as api_router
     from .api_runs import router as runs_router
+    from .ledger import router as ledger_router
     from .pages import router as pages_router
 
     app.include_router(api_router)
     app.include_router(runs_router)
     app.include_router(pages_router)
+    app.include_router(ledger_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(HeadersMiddleware, page_csp=PAGE_CSP, report_csp=REPORT_CSP)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
