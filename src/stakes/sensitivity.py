@@ -87,6 +87,11 @@ def sample_arrays(arrays: ScenarioArrays, spreads: Spreads, factors: Factors, x:
                           arrays.scale_max, arrays.status_quo)
 
 
+AUTO_SAMPLES = (256, 512, 1024, 2048, 4096)
+NEGATIVE_TOL = 0.02
+WIDE_CONF = 0.10
+
+
 @dataclass
 class SensitivityResult:
     variant: str
@@ -97,6 +102,31 @@ class SensitivityResult:
     indices: pd.DataFrame
     """``issue, factor, actor, S1, S1_conf, ST, ST_conf, sd`` — one row per issue × factor; ``sd`` is the
     forecast's standard deviation over the sample (0: the issue does not move, indices are 0)."""
+
+    adapted: tuple[int, ...] = ()
+    """Base sample sizes tried when the size was chosen automatically (``samples=None``)."""
+
+    def problems(self) -> list[dict[str, str]]:
+        """Indices that cannot be trusted at this sample size (``issue, kind, message``): a clearly negative
+        index, a first-order index above the total one, or a 95 % interval wider than ±:data:`WIDE_CONF`
+        on a factor that matters (ST > 0.05). Thresholds: docs/decisions/ensemble.md (diagnostics)."""
+        out = []
+        for r in self.indices.itertuples():
+            if r.sd <= 0:
+                continue
+            what = f"{r.actor} {r.factor}"
+            if min(r.S1 + r.S1_conf, r.ST + r.ST_conf) < -NEGATIVE_TOL:
+                out.append({"issue": r.issue, "kind": "negative",
+                            "message": f"{what}: S1 {r.S1:.2f} ± {r.S1_conf:.2f}, ST {r.ST:.2f} ± {r.ST_conf:.2f} "
+                                       "below zero beyond its interval"})
+            elif r.S1 - r.S1_conf > r.ST + r.ST_conf + NEGATIVE_TOL:
+                out.append({"issue": r.issue, "kind": "s1-above-st",
+                            "message": f"{what}: S1 {r.S1:.2f} above ST {r.ST:.2f} beyond their intervals"})
+            elif r.ST > 0.05 and max(r.S1_conf, r.ST_conf) > WIDE_CONF:
+                out.append({"issue": r.issue, "kind": "wide",
+                            "message": f"{what}: interval ±{max(r.S1_conf, r.ST_conf):.2f} wider than "
+                                       f"±{WIDE_CONF:.2f}"})
+        return out
 
     def top(self, k: int = 5) -> pd.DataFrame:
         """The ``k`` factors with the largest total index per issue."""
@@ -115,21 +145,43 @@ class SensitivityResult:
 
     def payload(self, k: int = 5) -> dict[str, Any]:
         return {"variant": self.variant, "model": self.model, "samples": self.samples,
-                "evaluations": self.evaluations, "seed": self.seed,
+                "evaluations": self.evaluations, "seed": self.seed, "samples_tried": list(self.adapted),
+                "problems": self.problems(),
                 "indices": self.indices.to_dict(orient="records"),
                 "top": {issue: [{"actor": r["actor"], "factor": r["factor"], "ST": r["ST"], "S1": r["S1"]}
                                 for r in sub.to_dict(orient="records")]
                         for issue, sub in self.top(k).groupby("issue", sort=False)}}
 
 
-def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BASELINE, samples: int = 256,
-                *, seed: int | None = None, override: SpreadOverride | None = None,
+def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BASELINE,
+                samples: int | None = 256, *, seed: int | None = None, override: SpreadOverride | None = None,
                 params: dict[str, Any] | None = None, resamples: int = 100) -> SensitivityResult:
     """Sobol indices of each issue's forecast under ``variant`` to each actor's capability/position/salience.
 
     ``samples`` is SALib's base sample ``N`` (rounded up to a power of two); the model runs on
-    ``N·(G + 2)`` perturbed scenarios in one call.
+    ``N·(G + 2)`` perturbed scenarios in one call. ``samples=None`` adapts it: :data:`AUTO_SAMPLES` in turn
+    until :meth:`SensitivityResult.problems` finds nothing (or the next size would pass
+    :data:`MAX_EVALUATIONS`); the result says which sizes were tried.
     """
+    if samples is not None:
+        return _sensitivity(scenario, model, variant, samples, seed, override, params, resamples)
+    tried: list[int] = []
+    result: SensitivityResult | None = None
+    for n in AUTO_SAMPLES:
+        if result is not None and n * (result.evaluations // result.samples) > MAX_EVALUATIONS:
+            break
+        result = _sensitivity(scenario, model, variant, n, seed, override, params, resamples)
+        tried.append(n)
+        if not result.problems():
+            break
+    assert result is not None
+    result.adapted = tuple(tried)
+    return result
+
+
+def _sensitivity(scenario: Scenario, model: str | None, variant: str, samples: int, seed: int | None,
+                 override: SpreadOverride | None, params: dict[str, Any] | None, resamples: int
+                 ) -> SensitivityResult:
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample

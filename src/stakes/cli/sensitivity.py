@@ -28,8 +28,9 @@ def sensitivity_command(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Model id; default: the scenario's "
                                               "first model.")] = None,
     variant: Annotated[str, typer.Option("--variant", "-v", help="Variant id.")] = BASELINE,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="SALib base sample N (power of two); the "
-                                         "model runs N·(factors + 2) times.")] = 256,
+    samples: Annotated[int | None, typer.Option("--samples", "-n", help="SALib base sample N (power of two); "
+                                                "the model runs N·(factors + 2) times. Default: adapted (256, "
+                                                "512, … until the indices are reliable).")] = None,
     output: Annotated[SensFormat, typer.Option("--format", "-f", help="Output format.")] = SensFormat.table,
     top: Annotated[int, typer.Option("--top", help="Drivers shown per issue.")] = 5,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
@@ -59,7 +60,12 @@ def sensitivity_command(
         typer.echo(json.dumps(res.payload(k), indent=2))
         return
     console.print(f"[bold]{sc.title}[/]  variant {res.variant}, model {res.model}: Sobol indices from "
-                  f"{res.evaluations:,} runs (N = {res.samples})", highlight=False)
+                  f"{res.evaluations:,} runs (N = {res.samples}"
+                  + (f"; tried {', '.join(map(str, res.adapted))}" if len(res.adapted) > 1 else "") + ")",
+                  highlight=False)
+    for prob in res.problems():
+        console.print(f"warning: {prob['issue']}: not reliable at N = {res.samples}: {prob['message']}",
+                      style="yellow", highlight=False, markup=False)
     names = {i.id: i.name for i in sc.issues}
     for issue, sub in res.top(k).groupby("issue", sort=False):
         table = Table(title=f"{names.get(str(issue), issue)}: top drivers (forecast sd {sub.sd.iloc[0]:.2f})",
