@@ -31,6 +31,7 @@ class Forecast:
     """Parameters passed to :func:`forecast` (over the scenario's own ``parameters``)."""
     arrays: dict[str, ScenarioArrays] = field(default_factory=dict)
     results: dict[tuple[str, str], ModelResult] = field(default_factory=dict)
+    _side_verdicts: list[Verdict] | None = field(default=None, init=False, repr=False, compare=False)
 
     def frame(self) -> pd.DataFrame:
         """``variant, model, issue, value, n_rounds`` — one row per variant × model × issue."""
@@ -91,7 +92,9 @@ class Forecast:
         if sides and any(isinstance(t, SideThesis) for t in self.scenario.theses):
             from .alignment import judge_side_theses
 
-            side_verdicts = {v.thesis: v for v in judge_side_theses(self.scenario)}
+            if self._side_verdicts is None:  # the alignment is exhaustive (2^n): judge once per forecast
+                self._side_verdicts = judge_side_theses(self.scenario)
+            side_verdicts = {v.thesis: v for v in self._side_verdicts}
             order = {t.id: k for k, t in enumerate(self.scenario.theses)}
             out = sorted([*out, *side_verdicts.values()], key=lambda v: order[v.thesis])
         return out

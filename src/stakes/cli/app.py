@@ -7,6 +7,7 @@ several times faster to produce than rich's panels.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -86,8 +87,24 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+class _NoteHandler(logging.Handler):
+    """The core's ``stakes`` log lines (e.g. "compiling the BDM kernel") as notes on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"note: {record.getMessage()}\n")
+        sys.stderr.flush()
+
+
+def show_notes() -> None:
+    logger = logging.getLogger("stakes")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+
+
 def run(application: typer.Typer) -> None:
     """Run ``application``, turning StakesError into a message and exit status 2."""
+    show_notes()
     try:
         application()
     except StakesError as exc:
