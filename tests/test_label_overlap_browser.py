@@ -80,3 +80,43 @@ def test_report_charts_have_no_overlapping_labels(tmp_path, which):
             browser.close()
     assert charts >= 3 * len(sc.issues) and texts > 40 * charts  # forecast, rounds, distribution per issue
     assert bad == [], bad[:3]
+
+
+def test_web_charts_have_no_overlapping_labels(tmp_path):
+    """The built-in scenario and the crowded one uploaded to the web app, run: its charts' texts do not overlap."""
+    pytest.importorskip("fastapi")
+    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    import yaml
+
+    from stakes.io.yaml_io import dump_yaml
+
+    from .test_web_browser import _serve
+
+    crowded = crowded_dict()
+    crowded["models"] = ["bdm", "weighted-mean"]
+    files = {"ukraine.yaml": dump_yaml(builtin_scenario()), "crowded.yaml": yaml.safe_dump(crowded)}
+    srv, thread, url = _serve()
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(120_000)
+                for name, text in files.items():
+                    path = tmp_path / name
+                    path.write_text(text, encoding="utf-8")
+                    page.goto(url + "/")
+                    page.set_input_files("#upload-file", str(path))
+                    page.click("#upload-form button[type=submit]")
+                    page.wait_for_url("**/s/*")
+                    page.click("#run-button")
+                    page.wait_for_selector("#forecast-table")
+                    page.wait_for_function("document.querySelectorAll('figure.chart svg').length >= 2")
+                    charts, texts, bad = chart_overlaps(page)
+                    assert charts >= 2 and texts > 10, (name, charts, texts)
+                    assert bad == [], (name, bad[:3])
+            finally:
+                browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
