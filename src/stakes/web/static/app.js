@@ -147,7 +147,7 @@
       a.id = "dl-" + href.split(".")[1].split("?")[0];
       links.append(a, " ");
     }
-    links.append(el("a", { href: "/runs/" + run.id }, "permalink"), " ", el("a", { href: "/compare" }, "compare…"));
+    links.append(el("a", { href: "/runs/" + run.id }, "permalink"), " ", el("a", { href: "/compare?a=" + encodeURIComponent(run.id) }, "compare…"));
     parts.push(links);
     if (run.kind === "forecast") {
       parts.push(resultTable(run));
@@ -361,7 +361,17 @@
         varSel.replaceChildren(...(opt ? opt.dataset.variants.split(",") : []).map((v) => el("option", { value: v }, v)));
       };
       runSel.addEventListener("change", fill);
-      if (side === "b" && runSel.options.length > 1) runSel.selectedIndex = 1;  // newest vs the one before
+      if (side === "a") {  // ?a=RUN (the run page's "compare…" link), else the newest run
+        const wanted = new URLSearchParams(location.search).get("a");
+        const k = [...runSel.options].findIndex((o) => o.value === wanted);
+        if (k >= 0) runSel.selectedIndex = k;
+      } else {  // B: the run before A of the same scenario, else simply the run before A
+        const a = form.querySelector("select[name=a]"), opts = [...runSel.options];
+        const from = a.selectedIndex + 1, same = a.selectedOptions[0] && a.selectedOptions[0].dataset.scenario;
+        const k = opts.findIndex((o, i) => i >= from && o.dataset.scenario === same);
+        if (k >= 0) runSel.selectedIndex = k;
+        else if (from < opts.length) runSel.selectedIndex = from;
+      }
       fill();
     }
     form.addEventListener("submit", async (ev) => {
