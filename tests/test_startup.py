@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import typer.main
 
 from stakes.cli import COMMANDS, load_all
@@ -47,3 +48,17 @@ def test_public_api_names_resolve_to_functions_even_after_submodule_imports():
     assert callable(stakes.simulate) and stakes.simulate.__name__ == "simulate"
     for name in stakes.__all__:
         assert getattr(stakes, name) is not None
+
+
+def test_a_kernel_about_to_compile_is_announced_once(caplog):
+    numba = pytest.importorskip("numba")
+    from stakes.models.jit import announce_compile
+
+    kernel = numba.njit(lambda x: x + 1)
+    with caplog.at_level("INFO", logger="stakes"):
+        announce_compile(kernel, "test")
+        assert "compiling the test kernel" in caplog.text
+        kernel(1)
+        caplog.clear()
+        announce_compile(kernel, "test")  # compiled in this process now: nothing to say
+        assert caplog.text == ""
