@@ -53,7 +53,7 @@ def main() -> None:
 
     args = sys.argv[1:]
     if not args or args[0] in ("--help", "-h"):
-        run(help_app(COMMANDS))
+        run(help_app(COMMANDS), notes=False)
     elif args[0] in COMMANDS:
         load_command(args[0])
         from .app import app

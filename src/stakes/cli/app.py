@@ -7,7 +7,6 @@ several times faster to produce than rich's panels.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -87,24 +86,25 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
-class _NoteHandler(logging.Handler):
-    """The core's ``stakes`` log lines (e.g. "compiling the BDM kernel") as notes on the current stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(f"note: {record.getMessage()}\n")
-        sys.stderr.flush()
-
-
 def show_notes() -> None:
+    """Print the core's ``stakes`` log lines (e.g. "compiling the BDM kernel") as notes on the current stderr."""
+    import logging
+
+    class NoteHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(f"note: {record.getMessage()}\n")
+            sys.stderr.flush()
+
     logger = logging.getLogger("stakes")
-    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
-        logger.addHandler(_NoteHandler())
+    if not any(type(h).__name__ == "NoteHandler" for h in logger.handlers):
+        logger.addHandler(NoteHandler())
         logger.setLevel(logging.INFO)
 
 
-def run(application: typer.Typer) -> None:
+def run(application: typer.Typer, notes: bool = True) -> None:
     """Run ``application``, turning StakesError into a message and exit status 2."""
-    show_notes()
+    if notes:
+        show_notes()
     try:
         application()
     except StakesError as exc:
