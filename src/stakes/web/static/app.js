@@ -204,15 +204,13 @@
     }
   }
 
-  // Labels that must not overlap: widths estimated from the font size (0.62 em a character, as the report's
-  // labels.py), each label on the first level (row) where it clears the previous one by 3 units.
+  // each label (width estimated at 0.62 em a character, as report/labels.py) on the first free level
   function packLevels(spans) {
     const ends = [];
     return spans.map(([left, right]) => {
       let k = ends.findIndex((end) => left >= end + 3);
-      if (k < 0) { k = ends.length; ends.push(0); }
-      ends[k] = right;
-      return k;
+      if (k < 0) k = ends.push(0) - 1;
+      return (ends[k] = right, k);
     });
   }
 
@@ -277,8 +275,7 @@
       const rows = traj.filter((r) => r.issue === issue.id && r.variant === first.variant && r.model === first.model);
       if (!rows.length) continue;
       const T = Math.max(...rows.map((r) => r.round));
-      const W = 760, PLOT_H = 230, L = 40, R = 120, TOP = 24, B = 34, LINE = 15;
-      const H0 = PLOT_H;
+      const W = 760, H0 = 230, L = 40, R = 120, TOP = 24, B = 34, LINE = 15;
       const x = (t) => L + (W - L - R) * (T ? t / T : 0);
       const y = (v) => TOP + (H0 - TOP - B) * (1 - (v - issue.scale_min) / (issue.scale_max - issue.scale_min));
       const s = svg("svg", { class: "chart", role: "img" });
@@ -289,10 +286,8 @@
         svg("text", { x: L + (W - L - R) / 2, y: H0 - B + 28, class: "tick", "text-anchor": "middle" }, "round"));
       // every round labelled, or every k-th one when they would not fit (about 30 units a label)
       const step = Math.max(1, Math.ceil(T / Math.floor((W - L - R) / 30)));
-      for (let t = 0; t <= T; t += step) {
-        s.append(svg("line", { x1: x(t), x2: x(t), y1: H0 - B, y2: H0 - B + 4, class: "axis" }),
-          svg("text", { x: x(t), y: H0 - B + 14, class: "tick", "text-anchor": "middle" }, t));
-      }
+      for (let t = 0; t <= T; t += step) s.append(svg("line", { x1: x(t), x2: x(t), y1: H0 - B, y2: H0 - B + 4, class: "axis" }),
+        svg("text", { x: x(t), y: H0 - B + 14, class: "tick", "text-anchor": "middle" }, t));
       const actors = [...new Set(rows.map((r) => r.actor))];
       const ends = [];
       actors.forEach((a, i) => {
@@ -366,11 +361,10 @@
         const k = [...runSel.options].findIndex((o) => o.value === wanted);
         if (k >= 0) runSel.selectedIndex = k;
       } else {  // B: the run before A of the same scenario, else simply the run before A
-        const a = form.querySelector("select[name=a]"), opts = [...runSel.options];
-        const from = a.selectedIndex + 1, same = a.selectedOptions[0] && a.selectedOptions[0].dataset.scenario;
-        const k = opts.findIndex((o, i) => i >= from && o.dataset.scenario === same);
-        if (k >= 0) runSel.selectedIndex = k;
-        else if (from < opts.length) runSel.selectedIndex = from;
+        const a = form.querySelector("select[name=a]"), from = a.selectedIndex + 1;
+        const same = a.selectedOptions[0] && a.selectedOptions[0].dataset.scenario;
+        const k = [...runSel.options].findIndex((o, i) => i >= from && o.dataset.scenario === same);
+        if (k >= 0 || from < runSel.options.length) runSel.selectedIndex = k >= 0 ? k : from;
       }
       fill();
     }
