@@ -110,10 +110,15 @@ def test_thread_count_does_not_change_results(compiled):
     np.testing.assert_array_equal(one.positions, bdm(arr, engine="numba").positions)
 
 
-def test_auto_uses_numba_and_falls_back_to_numpy(compiled, monkeypatch):
-    arr = random_arrays(np.random.default_rng(5), 3, 6, 2)
-    assert bdm_module.numba_kernel() is not None
+def test_auto_takes_numba_for_large_batches_and_falls_back_to_numpy(compiled, monkeypatch):
+    arr = random_arrays(np.random.default_rng(5), 3, 6, 2)  # 6 rows × 6² actor pairs: far below AUTO_NUMBA_WORK
+    real, calls = bdm_module.numba_kernel, []
+    monkeypatch.setattr(bdm_module, "numba_kernel", lambda: calls.append(1) or real())
+    np.testing.assert_array_equal(bdm(arr).positions, bdm(arr, engine="numpy").positions)
+    assert calls == []  # a small batch never imports numba under auto
+    monkeypatch.setattr(bdm_module, "AUTO_NUMBA_WORK", 6 * 36)
     np.testing.assert_array_equal(bdm(arr).positions, bdm(arr, engine="numba").positions)
+    assert len(calls) == 2  # auto took the kernel once the batch reached the threshold
     # without numba: auto runs the numpy engine, an explicit "numba" is a clear error
     monkeypatch.setattr(bdm_module, "numba_kernel", lambda: None)
     np.testing.assert_array_equal(bdm(arr).positions, bdm(arr, engine="numpy").positions)

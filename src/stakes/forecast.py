@@ -53,6 +53,9 @@ class Forecast:
 
             self._diagnostics = diagnose(self)
         return self._diagnostics
+    landscape: bool = True
+    """Judge side theses by landscape theory; :func:`forecast` turns it off when models are named explicitly."""
+    _side_verdicts: list[Verdict] | None = field(default=None, init=False, repr=False, compare=False)
 
     def frame(self) -> pd.DataFrame:
         """``variant, model, issue, value, n_rounds`` — one row per variant × model × issue."""
@@ -168,7 +171,13 @@ class Forecast:
         if sides and any(isinstance(t, SideThesis) for t in self.scenario.theses):
             from .alignment import judge_side_theses
 
-            side_verdicts = {v.thesis: v for v in judge_side_theses(self.scenario)}
+            if not self.landscape:
+                self._side_verdicts = [Verdict(t.id, t.variant or BASELINE, "landscape", None,
+                                               "not run: landscape theory (run without --model, or stakes align)")
+                                       for t in self.scenario.theses if isinstance(t, SideThesis)]
+            elif self._side_verdicts is None:  # the alignment is exhaustive (2^n): judge once per forecast
+                self._side_verdicts = judge_side_theses(self.scenario)
+            side_verdicts = {v.thesis: v for v in self._side_verdicts}
             order = {t.id: k for k, t in enumerate(self.scenario.theses)}
             out = sorted([*out, *side_verdicts.values()], key=lambda v: order[v.thesis])
         return out
@@ -182,7 +191,8 @@ def forecast(
 ) -> Forecast:
     """Run ``models`` on the baseline and ``variants``.
 
-    Default models: the scenario's declared ``models``, else bdm and weighted-mean.
+    Default models: the scenario's declared ``models``, else :data:`stakes.scenario.DEFAULT_MODELS`. Side
+    theses are judged by landscape theory only when ``models`` is not given (otherwise they say "not run").
 
     ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
     Parameters come from the scenario's ``parameters`` overlaid with ``params``.
@@ -190,7 +200,8 @@ def forecast(
     model_ids = list(models) if models else scenario.default_models
     specs = [get_model(m) for m in model_ids]
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
-    result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids, params=dict(params or {}))
+    result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids, params=dict(params or {}),
+                      landscape=not models)  # only the models asked for: no landscape unless none were named
     for variant in variant_ids:
         arrays = compile_scenario(apply_variant(scenario, variant))
         result.arrays[variant] = arrays

@@ -88,13 +88,8 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
     for variant in plan.variants:
         vs = apply_variant(sc, variant)
         batch = apply_noise(compile_scenario(vs), resolve_spreads(vs, plan.override), noise)
-        wanted = list(plan.models)
-        for t in theses:
-            m = thesis_model(t, sc)
-            if (t.variant or BASELINE) == variant and m not in wanted and is_registered(m):
-                wanted.append(m)
         forecasts: dict[str, np.ndarray] = {}
-        for m in wanted:
+        for m in plan.models:  # only the models asked for: a thesis whose model is not among them is not judged
             spec = get_model(m)
             merged = {**sc.model_params(m), **plan.params.get(m, {})}
             forecasts[m] = spec.run(batch, **spec.resolve(merged)).forecast

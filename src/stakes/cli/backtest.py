@@ -55,8 +55,8 @@ def backtest_command(
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the capability rules and exit.")] = False,
 ) -> None:
-    """Score every model against realised outcomes (MAE, RMSE, hits, CRPS, coverage, bootstrap vs the
-    weighted mean)."""
+    """Score every model against realised outcomes (MAE, RMSE, hits, CRPS, coverage, bootstrap vs the weighted mean).
+    """
     from ..backtest import CAPABILITY_RULES, backtest
 
     if list_rules:

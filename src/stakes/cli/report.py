@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import OptionError, StakesError
-from ..forecast import forecast
 from ..scenario import Scenario
 from ..uncertainty import SpreadOverride
 from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option
@@ -70,18 +72,52 @@ def report_command(
         raise OptionError("--runs, --sobol and --align-runs must be 0 or more")
     params = parse_params(param)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
-    if source is not None and source.isdigit() and not Path(source).exists():
-        if params or override != SpreadOverride():
-            raise OptionError("--param and --*-sd apply to a scenario, not to a stored run (its settings are kept)")
-        sc, inputs, info = _stored(int(source), db)
-    else:
-        sc = load(source, max_input_mb)
-        note_unused(params, model or sc.default_models)
-        inputs, info = _compute(sc, runs, model or None, variant or None, sobol,
-                                alignment_runs=align_runs if alignment else None, seed=seed, db=db, record=record,
-                                params=params, override=override)
-    out = write_report(sc, output, run_info=info, **inputs)
+    with steps() as step:
+        if source is not None and source.isdigit() and not Path(source).exists():
+            if params or override != SpreadOverride():
+                raise OptionError("--param and --*-sd apply to a scenario, not to a stored run (its settings are "
+                                  "kept)")
+            step("reading the stored run")
+            sc, inputs, info = _stored(int(source), db)
+        else:
+            sc = load(source, max_input_mb)
+            note_unused(params, model or sc.default_models)
+            inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step,
+                                    alignment_runs=align_runs if alignment else None, seed=seed, db=db,
+                                    record=record, params=params, override=override)
+        step("drawing the figures and writing the report")
+        out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
+
+
+@contextmanager
+def steps() -> Iterator[Callable[..., None]]:
+    """Progress on stderr: a spinner (and a bar for the simulation) on a terminal, one line per step else.
+
+    Yields ``step(label, done=None, total=None)``: a new label starts a step; ``done``/``total`` update it.
+    """
+    if not err_console.is_terminal:
+        started = time.perf_counter()
+        last: list[str] = []
+
+        def plain(label: str, done: int | None = None, total: int | None = None) -> None:
+            if not last or last[-1] != label:
+                last.append(label)
+                err_console.print(f"[{time.perf_counter() - started:5.1f} s] {label}", highlight=False,
+                                  markup=False, soft_wrap=True)
+
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("report", total=None)
+
+        def update(label: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=label, completed=done or 0, total=total)
+
+        yield update
 
 
 def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]:
@@ -98,6 +134,8 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
            "alignment": "alignment"}[run.kind]
     inputs: dict[str, Any] = {key: tables}
     if run.kind != "forecast":  # the deterministic forecast is cheap: show it beside the stored results
+        from ..forecast import forecast
+
         models = [m for m in run.models if m != LANDSCAPE] or None
         inputs["forecast_result"] = forecast(sc, models=models, variants=run.variants or None)
     info = f"stored run {run.id} ({run.kind}, seed {run.seed}, stakes {run.stakes_version}, " \
@@ -105,20 +143,31 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
     return sc, inputs, info
 
 
-def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int, *,
-             alignment_runs: int | None, seed: int | None, db: str | None, record: bool,
-             params: dict[str, dict[str, Any]] | None = None, override: SpreadOverride | None = None
-             ) -> tuple[dict[str, Any], None]:
+def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
+             step: Callable[..., None], *, alignment_runs: int | None, seed: int | None, db: str | None,
+             record: bool, params: dict[str, dict[str, Any]] | None = None,
+             override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
+    from ..forecast import forecast
+
+    step("forecasting")
     inputs: dict[str, Any] = {"forecast_result": forecast(sc, models=models, variants=variants, params=params)}
     fc = inputs["forecast_result"]
     if runs:
         from ..simulate import simulate
 
-        inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed,
-                                        override=override, params=params)
+        label = f"simulating {runs:,} runs"
+        step(label, 0, runs)
+        # side theses: their probabilities come from the alignment section's own Monte Carlo (--align-runs)
+        inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed, sides=False,
+                                        override=override, params=params,
+                                        progress=lambda done, total: step(label, done, total))
     if sobol:
-        inputs["sensitivity"] = _sensitivity(sc, fc.models, sobol, seed, params or {}, override)
+        step(f"sensitivity (Sobol, {sobol} base samples)")
+        # the ensemble carries its own distribution: Sobol indices are of the models it combines
+        inputs["sensitivity"] = _sensitivity(sc, [m for m in fc.models if m != "ensemble"] or sc.simulation_models,
+                                             sobol, seed, params or {}, override)
     if alignment_runs is not None:
+        step(f"alignment (landscape theory, {alignment_runs} runs for side theses)")
         inputs["alignment"] = _alignment(sc, fc.variants, alignment_runs, seed)
     if record:
         _record(sc, inputs, db)

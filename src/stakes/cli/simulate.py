@@ -81,7 +81,8 @@ def simulate_command(
     override = SpreadOverride(position_sd, salience_sd, capability_sd,
                               None if distribution is None else distribution.value)  # type: ignore[arg-type]
     params = parse_params(param)
-    plan = make_plan(sc, runs, model or None, variant or None, seed, override, params, chunk_size)
+    # only the models asked for: landscape theory (side theses) runs only when no --model is given
+    plan = make_plan(sc, runs, model or None, variant or None, seed, override, params, chunk_size, sides=not model)
     note_unused(params, plan.models)
     if not resolve_spreads(sc, override).any:
         err_console.print("note: the scenario declares no uncertainty, so every run is the same (declare "
@@ -136,9 +137,14 @@ def print_simulation(result: SimulationResult) -> None:
         table.add_column("claim", overflow="ellipsis", no_wrap=True, max_width=60)
         for row in theses.itertuples():
             p = "n/a" if row.probability != row.probability else f"{row.probability:.0%}"
+            if row.model not in result.plan.models and row.model != "landscape":
+                p = "not run"
             table.add_row(str(row.thesis), str(row.variant), str(row.model), p, claims.get(row.thesis, ""))
         console.print(table)
     if not result.complete:
         err_console.print("(interrupted: partial results)", style="yellow")
-    if sys.stdout.isatty() and any(getattr(t, "kind", "") == "side" for t in sc.theses):
+    if not result.plan.sides and any(getattr(t, "kind", "") == "side" for t in sc.theses):
+        console.print("side theses: not run (landscape theory runs when no --model is given; or stakes align)",
+                      style="dim")
+    elif sys.stdout.isatty() and any(getattr(t, "kind", "") == "side" for t in sc.theses):
         console.print("side theses are judged by `stakes align`", style="dim")

@@ -12,20 +12,26 @@ psycopg for PostgreSQL).
 
 from __future__ import annotations
 
-from .api import Recording, RunStore, StoredRun, scenario_text
-from .errors import FrameError, StoreError
-from .frames import decode_frame, encode_frame
-from .migrate import head_revision
+import importlib
+from typing import Any
+
 from .paths import default_db_path, recording_disabled, resolve_db_url
-from .record import (
-    record_alignment,
-    record_forecast,
-    record_result,
-    record_sensitivity,
-    record_simulation,
-    recorded,
-    resolved_parameters,
-)
+
+# Imported on first use: sqlalchemy and alembic cost a second of start-up, and recording may be off.
+_LAZY = {"Recording": "api", "RunStore": "api", "StoredRun": "api", "scenario_text": "api",
+         "FrameError": "errors", "StoreError": "errors", "decode_frame": "frames", "encode_frame": "frames",
+         "head_revision": "migrate", "record_alignment": "record", "record_forecast": "record",
+         "record_result": "record", "record_sensitivity": "record", "record_simulation": "record",
+         "recorded": "record", "resolved_parameters": "record"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FrameError",

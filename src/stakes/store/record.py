@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..report.tidy import result_tables
-from ..scenario import Scenario
-from .api import Recording, RunStore
 from .paths import recording_disabled
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
+    from .api import Recording
 
 
 def resolved_parameters(scenario: Scenario, models: Sequence[str],
@@ -33,6 +34,9 @@ def record_forecast(result: Any, db_url: str | None = None, *, params: dict[str,
     """Record a :class:`stakes.forecast.Forecast` (``params``: what was passed to ``forecast``, if anything)."""
     if recording_disabled(db_url):
         return None
+    from ..report.tidy import result_tables
+    from .api import RunStore
+
     sc = result.scenario
     with RunStore(db_url) as store:
         return store.record("forecast", sc, result_tables("forecast", result), variants=result.variants,
@@ -47,6 +51,9 @@ def record_result(kind: str, scenario: Scenario, result: Any, db_url: str | None
     """Record a simulation, sensitivity or alignment result (or any result :mod:`stakes.report.tidy` knows)."""
     if recording_disabled(db_url):
         return None
+    from ..report.tidy import result_tables
+    from .api import RunStore
+
     attrs = _attributes(result)
     with RunStore(db_url) as store:
         return store.record(
@@ -78,6 +85,8 @@ def recorded(kind: str, scenario: Scenario, db_url: str | None = None, **meta: A
     if recording_disabled(db_url):
         yield None
         return
+    from .api import RunStore
+
     with RunStore(db_url) as store, store.recording(kind, scenario, **meta) as rec:
         yield rec
 

@@ -14,6 +14,7 @@ from ..errors import ScenarioError
 from ..io import load_scenario
 from ..io.yaml_io import dump_yaml, scenario_from_dict, scenario_to_dict
 from ..models import list_models
+from ..scenario import Scenario, slugify
 from ..scenarios import builtin_names, builtin_scenario
 from .context import (
     BuiltinCreate,
@@ -123,8 +124,17 @@ def upload(file: Annotated[UploadFile, File()], ctx: Ctx, response: Response) ->
             raise
         except (UnicodeDecodeError, ValueError) as exc:
             raise ScenarioError(f"cannot read the file: {exc}", file=shown) from None
+    scenario = titled_after(scenario, path, shown)
     entry = ctx.workspace.add(scenario, origin=f"upload {shown}")
     return scenario_out(entry, response)
+
+
+def titled_after(scenario: Scenario, written: Path, shown: str) -> Scenario:
+    """Readers that title a scenario after its file's name saw the temporary name: use the upload's own."""
+    if scenario.title != written.stem:
+        return scenario
+    stem = PurePosixPath(shown).stem or written.stem
+    return scenario.model_copy(update={"title": stem, "id": slugify(stem) or scenario.id})
 
 
 @router.get("/scenarios/{sid}", response_model=ScenarioOut, summary="A scenario with its version (ETag)")

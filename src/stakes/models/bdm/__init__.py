@@ -49,11 +49,15 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
+from ..jit import announce_compile
 from .numpy import run_rows as run_numpy
 from .reference import bdm_reference, check_params
 from .stable import HORIZON, stable_summary
 
 ENGINES = ("auto", "numpy", "numba")
+# engine "auto" takes numba from this many (rows × actors²) on: below it the numpy engine is done before numba
+# would even be imported (~0.6 s warm; measured in benchmarks/bench_startup.py), and nothing compiles.
+AUTO_NUMBA_WORK = 200_000
 
 
 def numba_kernel():
@@ -73,13 +77,15 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
 
     ``engine="numba"`` runs the rounds in the compiled kernel of :mod:`stakes.models.bdm.numba` (numba's
     threads); ``"numpy"`` in numpy (``threads`` > 1 runs chunks on a thread pool, numpy releases the GIL);
-    ``"auto"`` takes numba when it can be imported. The results agree to ~1e-9 and do not depend on threads.
+    ``"auto"`` takes numba when it can be imported and the batch is large enough to pay for it
+    (``AUTO_NUMBA_WORK``). The results agree to ~1e-9 and do not depend on threads.
     """
     bsz, n, d = arrays.position.shape
     rounds = check_params(rounds, Q, T, tolerance, report=report, probability=probability, perception=perception)
     if engine not in ENGINES:
         raise OptionError(f"model 'bdm' parameter 'engine' must be one of {ENGINES}, got {engine!r}")
-    kernel = numba_kernel() if engine != "numpy" else None
+    use_numba = engine == "numba" or (engine == "auto" and bsz * d * n * n >= AUTO_NUMBA_WORK)
+    kernel = numba_kernel() if use_numba else None
     if engine == "numba" and kernel is None:
         raise OptionError("model 'bdm' parameter 'engine' is 'numba' but numba cannot be imported "
                           "(pip install 'stakes[fast]', or use engine 'auto' or 'numpy')")
@@ -93,6 +99,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     mid = np.tile((arrays.scale_min + arrays.scale_max) / 2.0, bsz)
     if kernel is not None:  # the compiled kernel also returns the median and mean of every round
         t_fixed = float("nan") if T is None else float(T)
+        announce_compile(kernel, "BDM")
 
         def arg(a: np.ndarray, dtype: type = float) -> np.ndarray:  # one compiled signature: C order, writable
             return np.require(a, dtype, ["C", "W"])

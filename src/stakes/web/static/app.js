@@ -147,7 +147,7 @@
       a.id = "dl-" + href.split(".")[1].split("?")[0];
       links.append(a, " ");
     }
-    links.append(el("a", { href: "/runs/" + run.id }, "permalink"), " ", el("a", { href: "/compare" }, "compare…"));
+    links.append(el("a", { href: "/runs/" + run.id }, "permalink"), " ", el("a", { href: "/compare?a=" + encodeURIComponent(run.id) }, "compare…"));
     parts.push(links);
     if (run.kind === "forecast") {
       parts.push(resultTable(run));
@@ -204,19 +204,35 @@
     }
   }
 
+  // each label (width estimated at 0.62 em a character, as report/labels.py) on the first free level
+  function packLevels(spans) {
+    const ends = [];
+    return spans.map(([left, right]) => {
+      let k = ends.findIndex((end) => left >= end + 3);
+      if (k < 0) k = ends.push(0) - 1;
+      return (ends[k] = right, k);
+    });
+  }
+
   function issueChart(run, issue) {
-    const W = 760, H = 90 + 18 * run.models.length * run.variants.length, L = 250, R = 20;
+    const W = 760, L = 250, R = 20, ALBL = 10, LEVEL = 14;
     const x = (v) => L + (W - L - R) * (v - issue.scale_min) / (issue.scale_max - issue.scale_min);
+    const stances = (run.stances || []).filter((st) => st.issue === issue.id).sort((p, q) => p.position - q.position);
+    const levels = packLevels(stances.map((st) => {
+      const half = String(st.actor).length * 0.62 * ALBL / 2;
+      return [x(st.position) - half, x(st.position) + half];
+    }));
+    const extra = LEVEL * Math.max(0, Math.max(-1, ...levels) - 1);  // two levels fit the original layout
+    const H = 90 + extra + 18 * run.models.length * run.variants.length;
     const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
     s.append(svg("title", {}, "Forecasts on " + issue.name));
     scaleAxis(s, issue, x, W, R, L, issue.name + " — actors (size = salience) and forecasts");
-    const stances = (run.stances || []).filter((st) => st.issue === issue.id).sort((p, q) => p.position - q.position);
     stances.forEach((st, i) => {
       const mark = svg("circle", { cx: x(st.position), cy: 36, r: 3 + 4 * st.salience / 100, class: "actor" });
       mark.append(svg("title", {}, `${st.actor}: position ${st.position}, salience ${st.salience}`));
-      s.append(mark, svg("text", { x: x(st.position), y: i % 2 ? 64 : 53, class: "albl", "text-anchor": "middle" }, st.actor));
+      s.append(mark, svg("text", { x: x(st.position), y: 53 + LEVEL * levels[i], class: "albl", "text-anchor": "middle" }, st.actor));
     });
-    let y = 88, k = 0;
+    let y = 88 + extra, k = 0;
     for (const v of run.variants) for (const m of run.models) {
       const row = run.results.find((r) => r.issue === issue.id && r.model === m && r.variant === v);
       const c = COLORS[k++ % COLORS.length];
@@ -259,24 +275,35 @@
       const rows = traj.filter((r) => r.issue === issue.id && r.variant === first.variant && r.model === first.model);
       if (!rows.length) continue;
       const T = Math.max(...rows.map((r) => r.round));
-      const W = 760, H = 220, L = 40, R = 120, TOP = 24, B = 24;
+      const W = 760, H0 = 230, L = 40, R = 120, TOP = 24, B = 34, LINE = 15;
       const x = (t) => L + (W - L - R) * (T ? t / T : 0);
-      const y = (v) => TOP + (H - TOP - B) * (1 - (v - issue.scale_min) / (issue.scale_max - issue.scale_min));
-      const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" });
+      const y = (v) => TOP + (H0 - TOP - B) * (1 - (v - issue.scale_min) / (issue.scale_max - issue.scale_min));
+      const s = svg("svg", { class: "chart", role: "img" });
       s.append(svg("text", { x: L, y: 14, class: "ct" }, `${issue.name}: positions by round (${first.model}, ${first.variant})`));
-      s.append(svg("line", { x1: L, x2: L, y1: TOP, y2: H - B, class: "axis" }), svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
+      s.append(svg("line", { x1: L, x2: L, y1: TOP, y2: H0 - B, class: "axis" }), svg("line", { x1: L, x2: W - R, y1: H0 - B, y2: H0 - B, class: "axis" }));
       s.append(svg("text", { x: L - 4, y: y(issue.scale_max) + 4, class: "tick", "text-anchor": "end" }, issue.scale_max),
         svg("text", { x: L - 4, y: y(issue.scale_min) + 4, class: "tick", "text-anchor": "end" }, issue.scale_min),
-        svg("text", { x: W - R, y: H - 6, class: "tick", "text-anchor": "end" }, "round " + T));
+        svg("text", { x: L + (W - L - R) / 2, y: H0 - B + 28, class: "tick", "text-anchor": "middle" }, "round"));
+      // every round labelled, or every k-th one when they would not fit (about 30 units a label)
+      const step = Math.max(1, Math.ceil(T / Math.floor((W - L - R) / 30)));
+      for (let t = 0; t <= T; t += step) s.append(svg("line", { x1: x(t), x2: x(t), y1: H0 - B, y2: H0 - B + 4, class: "axis" }),
+        svg("text", { x: x(t), y: H0 - B + 14, class: "tick", "text-anchor": "middle" }, t));
       const actors = [...new Set(rows.map((r) => r.actor))];
+      const ends = [];
       actors.forEach((a, i) => {
         const pts = rows.filter((r) => r.actor === a).sort((p, q) => p.round - q.round);
         const d = pts.map((p, j) => (j ? "L" : "M") + x(p.round).toFixed(1) + " " + y(p.position).toFixed(1)).join(" ");
         const c = COLORS[i % COLORS.length];
         s.append(svg("path", { d, stroke: c, fill: "none", "stroke-width": 1.5 }));
         const last = pts[pts.length - 1];
-        s.append(svg("text", { x: x(last.round) + 4, y: y(last.position) + 4, class: "lbl", fill: c }, a));
+        ends.push({ a, c, y: y(last.position) + 4 });
       });
+      // names at the lines' ends, pushed apart so that none overlaps the one above it
+      ends.sort((p, q) => p.y - q.y);
+      ends.forEach((e, k) => { if (k) e.y = Math.max(e.y, ends[k - 1].y + LINE); });
+      for (const e of ends) s.append(svg("text", { x: W - R + 4, y: e.y, class: "lbl", fill: e.c }, e.a));
+      const H = Math.max(H0, ends.length ? ends[ends.length - 1].y + 6 : 0);
+      s.setAttribute("viewBox", `0 0 ${W} ${H}`);
       const fig = el("figure", { class: "chart" });
       fig.append(s);
       out.push(fig);
@@ -329,7 +356,16 @@
         varSel.replaceChildren(...(opt ? opt.dataset.variants.split(",") : []).map((v) => el("option", { value: v }, v)));
       };
       runSel.addEventListener("change", fill);
-      if (side === "b" && runSel.options.length > 1) runSel.selectedIndex = 1;  // newest vs the one before
+      if (side === "a") {  // ?a=RUN (the run page's "compare…" link), else the newest run
+        const wanted = new URLSearchParams(location.search).get("a");
+        const k = [...runSel.options].findIndex((o) => o.value === wanted);
+        if (k >= 0) runSel.selectedIndex = k;
+      } else {  // B: the run before A of the same scenario, else simply the run before A
+        const a = form.querySelector("select[name=a]"), from = a.selectedIndex + 1;
+        const same = a.selectedOptions[0] && a.selectedOptions[0].dataset.scenario;
+        const k = [...runSel.options].findIndex((o, i) => i >= from && o.dataset.scenario === same);
+        if (k >= 0 || from < runSel.options.length) runSel.selectedIndex = k >= 0 ? k : from;
+      }
       fill();
     }
     form.addEventListener("submit", async (ev) => {

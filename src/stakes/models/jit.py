@@ -1,0 +1,30 @@
+"""Say when a numba kernel is about to compile.
+
+The first call of a kernel after install (or after an upgrade of stakes or numba) compiles it: tens of seconds
+on a small machine, then numba's on-disk cache makes later processes load it in well under a second. The
+models call :func:`announce_compile` just before that call, which logs one line on the ``stakes`` logger
+(the command line prints it on stderr), so the wait is never silent. Small batches do not use the kernels
+at all (each model's ``engine="auto"``), so a first ``stakes forecast`` compiles nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("stakes.compile")
+
+
+def needs_compiling(dispatcher: Any) -> bool:
+    """True unless ``dispatcher`` is compiled in this process or numba's disk cache holds it for this source."""
+    if getattr(dispatcher, "overloads", None):
+        return False
+    try:
+        return not dispatcher._cache._cache_file._load_index()  # numba internals; any failure: assume it compiles
+    except Exception:
+        return True
+
+
+def announce_compile(dispatcher: Any, what: str) -> None:
+    if needs_compiling(dispatcher):
+        log.info("compiling the %s kernel (numba; once after install, then cached on disk) ...", what)
