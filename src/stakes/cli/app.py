@@ -90,7 +90,8 @@ def load(scenario: str | None, max_input_mb: float | None = None) -> Scenario:
         return builtin_scenario(scenario)
     loaded = read_scenario(scenario, max_bytes=max_input_bytes(max_input_mb))
     for message in loaded.warnings:
-        get_console(stderr=True).print(f"warning: {message}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+        get_console(stderr=True).print(f"warning: {message}", style="yellow", highlight=False, markup=False,
+                                       soft_wrap=True)
     return loaded.scenario
 
 
