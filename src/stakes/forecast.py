@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .arrays import ScenarioArrays, compile_scenario
+from .arrays import ScenarioArrays, check_weights, compile_scenario
 from .models import ModelResult, get_model
 from .scenario import Scenario, SideThesis
 from .theses import Verdict, describe_forecast, judge_forecast, thesis_model
@@ -116,8 +116,9 @@ def forecast(
     result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids, params=dict(params or {}))
     for variant in variant_ids:
         arrays = compile_scenario(apply_variant(scenario, variant))
+        check_weights(arrays, variant)
         result.arrays[variant] = arrays
         for spec in specs:
             merged = {**scenario.model_params(spec.id), **(params or {}).get(spec.id, {})}
-            result.results[(variant, spec.id)] = spec.run(arrays, **spec.resolve(merged))
+            result.results[(variant, spec.id)] = spec.run_checked(arrays, merged, variant)
     return result

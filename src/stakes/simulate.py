@@ -97,7 +97,7 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
         for m in wanted:
             spec = get_model(m)
             merged = {**sc.model_params(m), **plan.params.get(m, {})}
-            forecasts[m] = spec.run(batch, **spec.resolve(merged)).forecast
+            forecasts[m] = spec.run_checked(batch, merged, variant).forecast
         d = batch.n_issues
         issue_col = _cat(np.tile(np.arange(d), size), sc.issue_ids)
         variant_col = _cat(np.full(size * d, plan.variants.index(variant)), plan.variants)

@@ -9,6 +9,7 @@ from pathlib import Path
 try:
     import typer
     from rich.console import Console
+    from rich.markup import escape
 except ImportError:  # pragma: no cover - exercised only without the extra
     sys.stderr.write("the stakes command line needs its extra: pip install 'stakes[cli]'\n")
     raise SystemExit(2) from None
@@ -25,8 +26,9 @@ app = typer.Typer(
 )
 # Piped output is read by people too: do not squeeze tables into 80 columns when there is no terminal.
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
-console = Console(width=_PIPE_WIDTH)
-err_console = Console(stderr=True, width=_PIPE_WIDTH)
+# emoji=False: text such as "root:x:0:0" must print literally, not as the ":x:" emoji.
+console = Console(width=_PIPE_WIDTH, emoji=False)
+err_console = Console(stderr=True, width=_PIPE_WIDTH, emoji=False)
 
 SCENARIO_HELP = ("Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a built-in name; "
                  "default: the built-in seed scenario.")
@@ -47,7 +49,7 @@ def load(scenario: str | None) -> Scenario:
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise SystemExit(2)
 
 

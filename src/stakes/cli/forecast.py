@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..forecast import Forecast, forecast
 from .app import DB_HELP, SCENARIO_HELP, app, console, load
 
@@ -68,7 +68,7 @@ def forecast_command(
 
     record_forecast(result, db, params=params)
     if output is OutputFormat.json:
-        typer.echo(json.dumps(forecast_payload(result), indent=2, default=float))
+        typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
         typer.echo(result.frame().to_csv(index=False), nl=False)
     else:

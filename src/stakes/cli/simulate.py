@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .. import strict_json
 from ..errors import OptionError
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
@@ -96,7 +96,7 @@ def simulate_command(
 
     record_simulation(result, sc, db)
     if output is SimFormat.json:
-        typer.echo(json.dumps(result.payload(), indent=2))
+        typer.echo(strict_json.dumps(result.payload(), indent=2))
     else:
         print_simulation(result)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..errors import OptionError
 from ..scenario import slugify
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
@@ -64,7 +64,7 @@ def sweep_command(
                                   style="yellow", highlight=False, soft_wrap=True)
                 raise SystemExit(130) from None
     if output is SimFormat.json:
-        typer.echo(json.dumps([{"scenario": arg, "folder": folders[arg], **res.payload()}
+        typer.echo(strict_json.dumps([{"scenario": arg, "folder": folders[arg], **res.payload()}
                                for arg, res in results], indent=2))
         return
     table = Table(title=f"Sweep: {runs:,} runs per scenario, chunks under {out}", title_justify="left")

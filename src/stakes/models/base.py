@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import ScenarioArrays
-from ..errors import OptionError
+from ..errors import OptionError, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ class ModelSpec:
     """True when the model runs in rounds and returns trajectories."""
     reference: ModelFunction | None = None
     """The slow per-run implementation tests and benchmarks compare ``run`` against."""
+
+    def run_checked(self, arrays: ScenarioArrays, params: dict[str, Any] | None = None,
+                    variant: str | None = None) -> ModelResult:
+        """``run`` with resolved ``params``, refusing a result that is not finite (see :func:`check_finite`)."""
+        return check_finite(self.run(arrays, **self.resolve(params)), arrays, variant)
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters}
@@ -115,5 +120,22 @@ def list_models() -> list[ModelSpec]:
 
 
 def run_model(model_id: str, arrays: ScenarioArrays, params: dict[str, Any] | None = None) -> ModelResult:
-    spec = get_model(model_id)
-    return spec.run(arrays, **spec.resolve(params))
+    return get_model(model_id).run_checked(arrays, params)
+
+
+def check_finite(result: ModelResult, arrays: ScenarioArrays, variant: str | None = None) -> ModelResult:
+    """``result`` unchanged when its forecasts and trajectories are finite; otherwise a :class:`ScenarioError`
+    naming the model, the variant and the first issue whose arithmetic overflowed. No NaN or infinity ever
+    reaches a table, a JSON document or the store."""
+    for what, values in (("forecast", result.forecast), ("per-round forecast", result.forecasts),
+                         ("trajectory", result.positions)):
+        if values is None or np.isfinite(values).all():
+            continue
+        bad = ~np.isfinite(values)
+        issue = arrays.issue_ids[int(np.argwhere(bad)[0][-1])]
+        where = f" on variant '{variant}'" if variant else ""
+        raise ScenarioError(
+            f"model '{result.model}'{where} gives a {what} that is not a finite number: the inputs' magnitudes "
+            "overflow its arithmetic", issue=issue,
+            expected="capabilities and scales of moderate size (only ratios of capabilities matter)")
+    return result
