@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from .arrays import compile_scenario
-from .errors import OptionError
+from .errors import OptionError, StakesError
 from .io import atomic_write_text, dump_yaml, load_yaml
 from .models import get_model, is_registered
 from .scenario import Scenario, SideThesis
-from .sweep import ChunkStore, chunk_path, read_manifest, run_chunks
+from .sweep import ChunkStore, check_chunk, read_chunk, read_manifest, run_chunks
 from .theses import judge_forecast, thesis_model
 from .uncertainty import SpreadOverride, apply_noise, draw_noise, resolve_spreads
 from .variants import BASELINE, apply_variant
@@ -224,7 +225,8 @@ def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None 
              variants: Sequence[str] | None = None, *, seed: int | None = None,
              override: SpreadOverride | None = None, params: dict[str, dict[str, Any]] | None = None,
              chunk_size: int | None = None, executor: Any = None, out: str | None = None,
-             progress: Callable[[int, int], None] | None = None, sides: bool = True) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None, sides: bool = True,
+             notify: Callable[[str], None] | None = None) -> SimulationResult:
     """Run ``runs`` perturbed copies of the scenario under each variant and model.
 
     ``executor``: None (in-process), a ``concurrent.futures`` executor or a ``dask.distributed.Client``.
@@ -235,12 +237,17 @@ def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None 
     large for its batched engine — the ``runs`` column of :meth:`SimulationResult.thesis_table` says how many).
     """
     plan = make_plan(scenario, runs, models, variants, seed, override, params, chunk_size, sides)
-    return execute(plan, executor=executor, out=out, progress=progress)
+    return execute(plan, executor=executor, out=out, progress=progress, notify=notify)
 
 
 def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
-            progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+            progress: Callable[[int, int], None] | None = None,
+            notify: Callable[[str], None] | None = None) -> SimulationResult:
+    """Run (or resume) ``plan``; ``notify`` hears of chunks found damaged on disk, which are recomputed."""
     store = ChunkStore(out, plan.settings(), plan.n_chunks) if out is not None else None
+    if store is not None:
+        for i, reason in sorted(store.rejected.items()):
+            (notify or _warn)(f"chunk {i} in {store.folder} failed its check ({reason}); recomputing it")
     if store is not None and not (store.folder / SCENARIO_FILE).exists():
         atomic_write_text(store.folder / SCENARIO_FILE, dump_yaml(plan.scenario))  # reproducible from the folder
     frames: dict[int, dict[str, pd.DataFrame]] = {}
@@ -272,6 +279,10 @@ def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
         interrupted = SimulationResult(plan, *_assemble(plan, frames), complete=False)
         raise SimulationInterrupted(interrupted) from None
     return SimulationResult(plan, *_assemble(plan, frames), complete=complete, side_theses=judge_sides(plan))
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 SIDE_RUNS_CAP = 200
@@ -343,9 +354,17 @@ def load_sweep(folder: str | Path) -> SimulationResult:
                           dict(settings["params"]), int(settings["chunk_size"]))
     if plan.settings() != settings:
         raise OptionError(f"{folder / SCENARIO_FILE} does not match the sweep's manifest")
-    frames = {i: {t: pd.read_parquet(chunk_path(folder, t, i)) for t in ("theses", "runs")}
-              for i in range(plan.n_chunks)
-              if all(chunk_path(folder, t, i).exists() for t in ("theses", "runs"))}
+    tables = ("theses", "runs")
+    checksums = read_manifest(folder).get("checksums") or {}
+    frames = {}
+    for i in range(plan.n_chunks):
+        reason = check_chunk(folder, tables, i, checksums)
+        if reason == "missing":
+            continue
+        if reason is not None:
+            raise StakesError(f"chunk {i} of {folder}: {reason}; rerun the same simulate command with --out "
+                              f"{folder} to recompute it")
+        frames[i] = {t: read_chunk(folder / t / f"chunk-{i:05d}.parquet") for t in tables}
     if not frames:
         raise OptionError(f"{folder} holds no finished chunk yet")
     complete = len(frames) == plan.n_chunks

@@ -53,6 +53,11 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr, printed literally."""
+    err_console.print(f"warning: {message}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console entry point: run the app, turning StakesError into a message and exit status 2."""
     try:

@@ -17,7 +17,7 @@ from ..errors import OptionError
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride, resolve_spreads
-from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, warn
 
 
 class SimFormat(StrEnum):
@@ -86,7 +86,8 @@ def simulate_command(
         raise OptionError(f"--timeout must be positive, got {timeout}")
     try:
         with open_executor(workers, scheduler, timeout) as executor, progress_bar("simulating") as update:
-            result = execute(plan, executor=executor, out=out, progress=update)
+            result = execute(plan, executor=executor, out=out, progress=update,
+                             notify=warn)
     except SimulationInterrupted as stop:
         kept = f"; the finished chunks are in {out} (rerun the same command to resume)" if out else ""
         err_console.print(f"interrupted after {stop.result.n_runs} of {plan.runs} runs{kept}",

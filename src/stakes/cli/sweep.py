@@ -14,7 +14,7 @@ from ..scenario import slugify
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride
-from .app import SCENARIO_HELP, app, console, err_console, load
+from .app import SCENARIO_HELP, app, console, err_console, load, warn
 from .simulate import SimFormat, progress_bar
 
 
@@ -57,7 +57,8 @@ def sweep_command(
             target = str(Path(out) / folders[arg])
             try:
                 with progress_bar(folders[arg]) as update:
-                    results.append((arg, execute(plan, executor=executor, out=target, progress=update)))
+                    results.append((arg, execute(plan, executor=executor, out=target, progress=update,
+                                                 notify=warn)))
             except SimulationInterrupted as stop:
                 err_console.print(f"interrupted in {arg} after {stop.result.n_runs} of {plan.runs} runs; "
                                   f"finished chunks are kept under {out} (rerun the same command to resume)",
