@@ -110,6 +110,9 @@ def forecast(
     ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
     Parameters come from the scenario's ``parameters`` overlaid with ``params``.
     """
+    from .checks import check_models
+
+    check_models(scenario, list(models) if models else None)
     model_ids = list(models) if models else scenario.default_models
     specs = [get_model(m) for m in model_ids]
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .arrays import compile_scenario
+from .checks import check_variants
 from .errors import OptionError, StakesError
 from .io import atomic_write_text, dump_yaml, load_yaml
 from .models import get_model, is_registered
@@ -209,12 +210,10 @@ def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None
     model_ids = tuple(models) if models else tuple(m for m in scenario.default_models if is_registered(m))
     if not model_ids:
         raise OptionError(f"none of the scenario's models ({', '.join(scenario.default_models)}) is available")
-    for m in model_ids:
-        get_model(m)
+    for m in model_ids:  # unknown models and parameters out of bounds fail before any work starts
+        get_model(m).resolve({**scenario.model_params(m), **(params or {}).get(m, {})})
     variant_ids = tuple(variants) if variants else (BASELINE, *(v.id for v in scenario.variants))
-    for v in variant_ids:
-        if v != BASELINE:
-            apply_variant(scenario, v)  # raises a ScenarioError naming the unknown variant
+    check_variants(scenario, variant_ids)  # unknown variants, positions off the scale, issues without weight
     override = override or SpreadOverride()
     resolve_spreads(scenario, override)  # bad spreads fail before any work starts
     return SimulationPlan(scenario, int(runs), scenario.seed if seed is None else int(seed), model_ids,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 try:
@@ -14,7 +16,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     sys.stderr.write("the stakes command line needs its extra: pip install 'stakes[cli]'\n")
     raise SystemExit(2) from None
 
-from ..errors import StakesError
+from ..errors import ScenarioError, StakesError
 from ..scenario import Scenario
 
 app = typer.Typer(
@@ -46,6 +48,17 @@ def load(scenario: str | None) -> Scenario:
     if scenario in builtin_names() and not Path(scenario).exists():
         return builtin_scenario(scenario)
     return load_scenario(scenario)
+
+
+@contextlib.contextmanager
+def located(scenario: str | None) -> Iterator[None]:
+    """Name the scenario file in a ScenarioError raised inside (checks after loading do not know it)."""
+    try:
+        yield
+    except ScenarioError as exc:
+        if exc.file is None and scenario is not None and Path(scenario).exists():
+            exc.file = scenario
+        raise
 
 
 def fail(message: str) -> None:

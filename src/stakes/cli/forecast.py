@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .. import strict_json
 from ..forecast import Forecast, forecast
-from .app import DB_HELP, SCENARIO_HELP, app, console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, load, located
 
 
 class OutputFormat(StrEnum):
@@ -63,7 +63,8 @@ def forecast_command(
         chosen = model or sc.default_models
         params = {m: {"rounds": rounds} for m in chosen
                   if any(p.name == "rounds" for p in get_model(m).parameters)}
-    result = forecast(sc, models=model or None, variants=variant or None, params=params)
+    with located(scenario):
+        result = forecast(sc, models=model or None, variants=variant or None, params=params)
     from ..store import record_forecast
 
     record_forecast(result, db, params=params)
