@@ -81,3 +81,25 @@ def test_simulate_refuses_bad_parameters_before_work(tmp_path, monkeypatch, caps
     data["parameters"] = {"weighted-mean": {}, "bdm": {"rounds": 0}}
     code, _, err = run_main(monkeypatch, capsys, "simulate", _write(tmp_path, data), "-m", "bdm", "--runs", "10")
     assert code == 2 and "between 1 and 1000" in err
+
+
+def test_smp_forecast_ignores_units_of_capability_and_keeps_ktab_behaviour_as_an_option():
+    """BdM 1994's capabilities are vote shares (0.03–0.16): KTAB's absolute constants make its raw result
+    depend on that; rescaled to a largest of 100, shares, percentages and thousandths agree (to rounding)."""
+    import numpy as np
+
+    from stakes.arrays import ScenarioArrays, compile_scenario
+    from stakes.validation.bdm1994 import bdm1994_scenario
+
+    from .conftest import VALIDATION
+
+    arrays = compile_scenario(bdm1994_scenario(VALIDATION / "bdm1994-emissions"))
+    spec = get_model("smp")
+    raw = spec.resolve({"capability_scale": "as-given"})
+    runs = {}
+    for factor in (1.0, 100.0, 0.001):
+        scaled = ScenarioArrays(**{**arrays.__dict__, "capability": arrays.capability * factor})
+        runs[factor] = (spec.run(scaled).forecast, spec.run(scaled, **raw).forecast)
+    assert np.allclose(runs[1.0][0], runs[100.0][0], rtol=0, atol=1e-9)
+    assert np.allclose(runs[1.0][0], runs[0.001][0], rtol=0, atol=1e-9)
+    assert abs(runs[1.0][1] - runs[100.0][1]).max() > 1e-3  # KTAB's own behaviour moves with the units
