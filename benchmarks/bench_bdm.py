@@ -66,7 +66,7 @@ def main() -> None:
     import numpy as np
 
     from stakes.models.bdm import bdm
-    from stakes.models.bdm_reference import bdm_reference
+    from stakes.models.bdm.reference import bdm_reference
 
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     first, cached = compile_times()

@@ -75,7 +75,7 @@ def perturbed(arrays, runs: int, seed: int = 1):
 def compile_probe() -> None:
     """In a fresh process: seconds to import the kernel, first one-run call, first batched call (JSON)."""
     t = time.perf_counter()
-    import stakes.models.exchange_numba  # noqa: F401  (imports numba)
+    import stakes.models.exchange.numba  # noqa: F401  (imports numba)
 
     out = {"import": time.perf_counter() - t}
     arrays = compile_scenario(read_decide(COP21))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from stakes.arrays import ScenarioArrays, compile_scenario
 from stakes.models import get_model, run_model
 from stakes.models.bdm import bdm
-from stakes.models.bdm_reference import bdm_reference
+from stakes.models.bdm.reference import bdm_reference
 from stakes.validation.bdm1994 import ACTUAL_OUTCOME, bdm1994_scenario
 
 from .conftest import VALIDATION
@@ -52,9 +52,24 @@ def test_forecast_reported_against_bdm_and_outcome(emissions):
     """Not tuned to them: the forecast's distance from BdM's 8.35 / 9.05 and the actual 8.833 is reported."""
     res = run_model("bdm", emissions)
     value = float(res.forecast[0, 0])
-    assert value == pytest.approx(res.forecasts[0, 1:9, 0].mean())
+    long = run_model("bdm", emissions, {"rounds": 64})
+    assert value == pytest.approx(np.median(long.forecasts[0, 33:, 0]))  # the stable forecast (stable.py)
+    assert float(res.extra["cycle_low"][0, 0]) <= value <= float(res.extra["cycle_high"][0, 0])
+    assert not bool(res.extra["settled"][0, 0])
     assert 7.0 <= value <= 10.0
     assert abs(value - ACTUAL_OUTCOME) < 1.0
+    scholz = run_model("bdm", emissions, {"report": "mean-of-rounds"})
+    assert float(scholz.forecast[0, 0]) == pytest.approx(res.forecasts[0, 1:9, 0].mean())
+
+
+@pytest.mark.parametrize("report", ["stable", "mean-of-rounds"])
+def test_the_stable_forecast_does_not_move_with_the_rounds(emissions, report):
+    values = {r: float(run_model("bdm", emissions, {"rounds": r, "report": report}).forecast[0, 0])
+              for r in (8, 9, 20)}
+    if report == "stable":
+        assert values[8] == values[9] == values[20]
+    else:  # Scholz's reading moves with where the rounds are cut: the reason for 'stable'
+        assert len(set(values.values())) > 1
 
 
 def test_other_readings_do_not_reproduce_the_table(emissions):

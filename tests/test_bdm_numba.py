@@ -13,7 +13,7 @@ from stakes.errors import OptionError
 from stakes.models import bdm as bdm_module
 from stakes.models import run_model
 from stakes.models.bdm import bdm
-from stakes.models.bdm_reference import bdm_reference
+from stakes.models.bdm.reference import bdm_reference
 
 from .test_bdm import random_arrays
 
@@ -149,7 +149,7 @@ def test_numba_is_imported_only_when_the_kernel_runs():
 
 def test_one_compiled_signature_for_every_batch(compiled):
     """Read-only or strided inputs (a single run and issue gives views) must not compile a second kernel."""
-    from stakes.models.bdm_numba import run_rows
+    from stakes.models.bdm.numba import run_rows
 
     for bsz, d in ((1, 1), (4, 3)):
         arr = random_arrays(np.random.default_rng(bsz), bsz, 5, d)

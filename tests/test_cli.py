@@ -44,7 +44,7 @@ def test_forecast_table_shows_anchor_labels(small_file):
 def test_forecast_csv(small_file):
     proc = run_cli("forecast", str(small_file), "-m", "mean", "--variant", "baseline", "--format", "csv")
     assert proc.returncode == 0
-    assert proc.stdout.splitlines()[0] == "variant,model,issue,value,n_rounds"
+    assert proc.stdout.splitlines()[0] == "variant,model,issue,value,n_rounds,actor"
     assert len(proc.stdout.splitlines()) == 3
 
 
@@ -88,6 +88,7 @@ def test_models_lists_every_model():
 def test_forecast_builtin_end_to_end():
     """The README's main job: the built-in scenario, every variant, every thesis judged."""
     from stakes import builtin_scenario
+    from stakes.models import get_model
 
     sc = builtin_scenario()
     proc = run_cli("forecast", "--format", "json")
@@ -100,7 +101,7 @@ def test_forecast_builtin_end_to_end():
     for f in data["forecasts"]:
         issue = sc.issue(f["issue"])
         assert issue.scale_min <= f["value"] <= issue.scale_max
-        if f["model"] == "bdm":  # a model that runs in rounds reports the forecast of each round
+        if get_model(f["model"]).dynamic:  # a model that runs in rounds reports the forecast of each round
             assert len(f["rounds"]) >= 2
         else:
             assert f["rounds"] is None

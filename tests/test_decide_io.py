@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from stakes.errors import ScenarioError
-from stakes.io import load_scenario
+from stakes.io import ScenarioWarning, load_scenario
 from stakes.io.decide import parse_decide, read_decide
+from stakes.io.reading import Notes
 
 COP21 = Path(__file__).parent / "data" / "validation" / "decide-cop21" / "cop21_2015_full_with_provenance.tsv"
 
@@ -83,9 +84,12 @@ def test_bad_rows_name_file_row_and_field(text, row, field, words):
 def test_missing_rows():
     with pytest.raises(ScenarioError, match="no actor"):
         parse_decide("#P;p1;x\n#D;A;p1;1;1;1\n")
-    with pytest.raises(ScenarioError, match="actor 'A3' has no #D row"):
-        parse_decide(GOOD + "#A;A3;three\n")
-    with pytest.raises(ScenarioError, match="issue 'p3' has no #D row"):
+    notes = Notes("f.csv")
+    sc = parse_decide(GOOD + "#A;A3;three\n#P;p3;three\n", notes=notes)
+    assert sc.actor_ids == ["A1", "A2"] and sc.issue_ids == ["p1", "p2"]
+    assert any("'A3' has no #D row: left out" in n for n in notes.items)
+    assert any("'p3' has no #D row: left out" in n for n in notes.items)
+    with pytest.warns(ScenarioWarning, match="'p3' has no #D row"):
         parse_decide(GOOD + "#P;p3;three\n")
 
 

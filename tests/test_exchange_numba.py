@@ -145,7 +145,7 @@ def test_engine_options_are_checked(cop21):
 
 
 def test_without_numba_auto_falls_back_to_numpy(cop21, monkeypatch):
-    monkeypatch.setitem(sys.modules, "stakes.models.exchange_numba", None)  # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "stakes.models.exchange.numba", None)  # import now raises ImportError
     assert exchange(cop21, rounds=1).extra["engine"] == "numpy"
     with pytest.raises(OptionError, match="numba"):
         exchange(cop21, rounds=1, engine="numba")
@@ -169,7 +169,8 @@ def test_numba_is_imported_only_when_the_kernel_runs():
 def test_kernel_identical_on_awkward_inputs(seed):
     """Engine level (0–100 positions): zero saliences and capabilities, missing stances, positions on a grid
     (actors exactly at the outcome), twin actors, coarse saliences (exact gain ties), other round weights."""
-    from stakes.models import exchange_engine, exchange_numba
+    from stakes.models.exchange import numba as exchange_numba
+    from stakes.models.exchange import numpy as exchange_engine
 
     rng = np.random.default_rng(seed)
     B, n, d = int(rng.integers(1, 4)), int(rng.integers(2, 12)), int(rng.integers(2, 6))

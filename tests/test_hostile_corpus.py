@@ -18,8 +18,6 @@ MODELS = ["mean", "weighted-mean", "weighted-median", "bdm", "smp", "nash", "exc
 KNOWN = {  # the fix belongs to files of src/stakes/io, which another branch rewrites
     "invalid_date.yaml": "reader rewrite: an invalid YAML date (2024-13-45) raises ValueError in yaml_io's loader "
                          "(src/stakes/io, not this branch's files)",
-    "tidy_huge_cell.csv": "reader rewrite: a CSV cell over 131,072 characters raises _csv.Error in io/tables.py "
-                          "(size limits of the readers); the web app refuses such lines before parsing",
 }
 
 

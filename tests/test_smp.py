@@ -11,7 +11,7 @@ from stakes.arrays import ScenarioArrays, compile_scenario
 from stakes.errors import OptionError, ScenarioError
 from stakes.io import load_scenario
 from stakes.models import get_model
-from stakes.models.smp_core import (
+from stakes.models.smp.kernels import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
     BIG_R_RANGES,

@@ -13,13 +13,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .arrays import ScenarioArrays, check_weights, compile_scenario
 from .models import ModelResult, get_model
 from .scenario import Scenario, SideThesis
-from .theses import Verdict, describe_forecast, judge_forecast, thesis_model
+from .scoring import QUANTILE_LEVELS
+from .theses import (
+    Verdict,
+    describe_forecast,
+    judge_forecast,
+    samples_from_quantiles,
+    thesis_model,
+    verdict_from_probability,
+)
 from .variants import BASELINE, apply_variant
+
+PROBABILITY_RUNS = 200
+"""Monte Carlo runs behind a thesis probability under a model without its own predictive distribution."""
 
 
 @dataclass
@@ -31,6 +43,16 @@ class Forecast:
     """Parameters passed to :func:`forecast` (over the scenario's own ``parameters``)."""
     arrays: dict[str, ScenarioArrays] = field(default_factory=dict)
     results: dict[tuple[str, str], ModelResult] = field(default_factory=dict)
+    _samples: dict[tuple[str, str], tuple[np.ndarray | None, str]] = field(default_factory=dict, repr=False)
+    _diagnostics: list[Any] | None = field(default=None, repr=False)
+
+    def diagnostics(self) -> list[Any]:
+        """Where the forecast should not be read as one clean number (:mod:`stakes.diagnostics`)."""
+        if self._diagnostics is None:
+            from .diagnostics import diagnose
+
+            self._diagnostics = diagnose(self)
+        return self._diagnostics
 
     def frame(self) -> pd.DataFrame:
         """``variant, model, issue, value, n_rounds`` — one row per variant × model × issue."""
@@ -70,6 +92,52 @@ class Forecast:
             return pd.DataFrame(columns=["variant", "model", "round", "actor", "issue", "position", "forecast"])
         return pd.concat(frames, ignore_index=True)
 
+    def final_positions(self) -> pd.DataFrame:
+        """``variant, model, actor, issue, position`` — each actor's last position, for models that move actors
+        (actors without a stance on an issue are left out)."""
+        rows: list[dict[str, Any]] = []
+        for (variant, model), res in self.results.items():
+            if res.positions is None:
+                continue
+            arr = self.arrays[variant]
+            last = res.positions[0, -1]  # (n, d)
+            for k, actor in enumerate(arr.actor_ids):
+                for d, issue in enumerate(arr.issue_ids):
+                    if arr.mask[k, d]:
+                        rows.append({"variant": variant, "model": model, "actor": actor, "issue": issue,
+                                     "position": float(last[k, d])})
+        return pd.DataFrame(rows, columns=["variant", "model", "actor", "issue", "position"])
+
+    def quantiles(self, variant: str, model: str) -> np.ndarray | None:
+        """Predictive quantiles ``(d, 19)`` of a model that carries them (the ensemble), else None."""
+        res = self.results.get((variant, model))
+        q = None if res is None else res.extra.get("quantiles")
+        return None if q is None else np.asarray(q)[0]
+
+    def predictive_samples(self, variant: str, model: str) -> tuple[np.ndarray | None, str]:
+        """Draws ``(R, d)`` of a model's forecast and how they were made: from its predictive quantiles, or a
+        Monte Carlo of :data:`PROBABILITY_RUNS` runs over the declared uncertainty; None when the scenario
+        declares none (the probability is then the point verdict, 0 or 1)."""
+        key = (variant, model)
+        if key not in self._samples:
+            q = self.quantiles(variant, model)
+            if q is not None:
+                self._samples[key] = (samples_from_quantiles(q, QUANTILE_LEVELS), "predictive distribution")
+            else:
+                self._samples[key] = self._monte_carlo(variant, model)
+        return self._samples[key]
+
+    def _monte_carlo(self, variant: str, model: str) -> tuple[np.ndarray | None, str]:
+        from .uncertainty import perturb, resolve_spreads
+
+        scenario = apply_variant(self.scenario, variant)
+        if not resolve_spreads(scenario).any:
+            return None, "no declared uncertainty: the point forecast"
+        spec = get_model(model)
+        params = spec.resolve({**self.scenario.model_params(model), **self.params.get(model, {})})
+        arrays = perturb(scenario, self.arrays[variant], PROBABILITY_RUNS, base=self.scenario)
+        return np.asarray(spec.run(arrays, **params).forecast), f"Monte Carlo, {PROBABILITY_RUNS} runs"
+
     def verdicts(self, sides: bool = True) -> list[Verdict]:
         """Every thesis judged: bargaining theses on the forecasts, side theses (``sides=True``) on the
         landscape-theory alignment of their variant (:func:`stakes.alignment.judge_side_theses`)."""
@@ -85,9 +153,14 @@ class Forecast:
                                    f"not run: model '{model}' on variant '{variant}'"))
                 continue
             arr = self.arrays[variant]
-            holds = judge_forecast(thesis, arr, res.forecast)
-            out.append(Verdict(thesis.id, variant, model, None if holds is None else bool(holds[0]),
-                               describe_forecast(thesis, arr, res.forecast)))
+            point = judge_forecast(thesis, arr, res.forecast)
+            if point is None:
+                out.append(Verdict(thesis.id, variant, model, None, describe_forecast(thesis, arr, res.forecast)))
+                continue
+            samples, how = self.predictive_samples(variant, model)
+            p = float(np.mean(judge_forecast(thesis, arr, samples))) if samples is not None else float(point[0])
+            detail = f"{describe_forecast(thesis, arr, res.forecast)} P = {p:.2f} ({how})"
+            out.append(Verdict(thesis.id, variant, model, verdict_from_probability(p), detail, round(p, 4)))
         if sides and any(isinstance(t, SideThesis) for t in self.scenario.theses):
             from .alignment import judge_side_theses
 

@@ -32,6 +32,7 @@ from .scenario_records import (
     Comparison,
     Identifier,
     Issue,
+    Outcome,
     SideThesis,
     Source,
     Spread,
@@ -43,12 +44,18 @@ from .scenario_records import (
     _Record,
 )
 
-DEFAULT_MODELS = ("bdm", "weighted-mean")
+DEFAULT_MODELS = ("ensemble", "weighted-mean", "mean", "weighted-median", "bdm", "smp", "nash")
+"""What ``forecast`` runs when a scenario declares no models: the calibrated ensemble (which judges theses)
+and the models it combines."""
+SIMULATION_MODELS = ("bdm", "weighted-mean")
+"""What ``simulate`` and ``sensitivity`` run when a scenario declares no models (the ensemble is excluded: it
+carries its own predictive distribution, and input noise on top of it would count the uncertainty twice)."""
 
 __all__ = [
     "DEFAULT_MODELS",
     "FORMAT_VERSION",
     "ID_PATTERN",
+    "SIMULATION_MODELS",
     "Actor",
     "Affinity",
     "AlignmentSettings",
@@ -59,6 +66,7 @@ __all__ = [
     "Comparison",
     "Identifier",
     "Issue",
+    "Outcome",
     "Scenario",
     "SideThesis",
     "Source",
@@ -82,7 +90,7 @@ class Scenario(_Record):
     as_of: dt.date | None = None
     seed: int = Field(default=20240711, ge=0)
     models: tuple[str, ...] = ()
-    """Models to run when none is asked for (default: ``bdm`` and ``weighted-mean``); the first judges theses."""
+    """Models to run when none is asked for (default: :data:`DEFAULT_MODELS`); the first judges theses."""
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Model parameters by model id, e.g. ``{"bdm": {"rounds": 8}}``."""
     sources: tuple[Source, ...] = ()
@@ -94,6 +102,8 @@ class Scenario(_Record):
     variants: tuple[Variant, ...] = ()
     theses: tuple[Thesis, ...] = ()
     uncertainty: Uncertainty = Uncertainty()
+    outcomes: tuple[Outcome, ...] = ()
+    """Realised outcomes per issue (and variant), for ``stakes backtest`` and ``stakes ledger grade``."""
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -150,6 +160,7 @@ class Scenario(_Record):
                 if c.other is not None and c.other not in actors:
                     raise ValueError(f"variant '{v.id}': change '{c.op}' names unknown actor '{c.other}'")
         _check_variant_cycles(self.variants)
+        _check_outcomes(self.outcomes, issues, variant_ids)
         for t in self.theses:
             if t.variant is not None and t.variant not in variant_ids:
                 raise ValueError(f"thesis '{t.id}': unknown variant '{t.variant}'")
@@ -202,9 +213,22 @@ class Scenario(_Record):
         return list(self.models) or list(DEFAULT_MODELS)
 
     @property
+    def simulation_models(self) -> list[str]:
+        """Models ``simulate`` and ``sensitivity`` run by default (:data:`SIMULATION_MODELS`)."""
+        return [m for m in self.models if m != "ensemble"] or list(SIMULATION_MODELS)
+
+    @property
     def default_model(self) -> str:
         """The model that judges theses that name none."""
         return self.default_models[0]
+
+    def outcome(self, issue_id: str, variant: str | None = None) -> Outcome | None:
+        """The realised outcome of an issue under a variant (None or ``baseline`` = the baseline)."""
+        want = None if variant in (None, "baseline") else variant
+        for out in self.outcomes:
+            if out.issue == issue_id and (None if out.variant in (None, "baseline") else out.variant) == want:
+                return out
+        return None
 
     def model_params(self, model_id: str) -> dict[str, Any]:
         return dict(self.parameters.get(model_id, {}))
@@ -216,6 +240,25 @@ def _check_unique(ids: list[str], what: str) -> None:
         if i in seen:
             raise ValueError(f"{what} id '{i}' is used twice")
         seen.add(i)
+
+
+def _check_outcomes(outcomes: tuple[Outcome, ...], issues: dict[str, Issue], variant_ids: set[str]) -> None:
+    seen: set[tuple[str | None, str]] = set()
+    for k, out in enumerate(outcomes):
+        where = f"outcomes[{k}]"
+        issue = issues.get(out.issue)
+        if issue is None:
+            raise ValueError(f"{where}: unknown issue '{out.issue}'")
+        if out.variant is not None and out.variant != "baseline" and out.variant not in variant_ids:
+            raise ValueError(f"{where}: unknown variant '{out.variant}'")
+        if not issue.scale_min <= out.value <= issue.scale_max:
+            raise ValueError(f"{where}: outcome {out.value} of issue '{out.issue}' lies outside the issue's scale "
+                             f"{issue.scale_min}..{issue.scale_max}")
+        key = (None if out.variant in (None, "baseline") else out.variant, out.issue)
+        if key in seen:
+            raise ValueError(f"{where}: a second outcome for issue '{out.issue}'"
+                             + (f" under variant '{out.variant}'" if key[0] else ""))
+        seen.add(key)
 
 
 def _check_variant_cycles(variants: tuple[Variant, ...]) -> None:

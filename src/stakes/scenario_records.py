@@ -285,6 +285,22 @@ class Spread(_Record):
     """In the affinities' own units."""
 
 
+class Outcome(_Record):
+    """A realised outcome of an issue (for backtests and the forecast ledger): what was decided, when, where
+    it is documented. ``variant`` names the variant the outcome realises (None = the baseline)."""
+
+    issue: Identifier
+    value: float
+    variant: Identifier | None = None
+    date: dt.date | None = None
+    source: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, v: float) -> float:
+        return _finite(v, "value")  # type: ignore[return-value]
+
+
 class Uncertainty(_Record):
     """How uncertain the inputs are: defaults plus the per-stance/per-actor ``*_sd`` fields."""
 

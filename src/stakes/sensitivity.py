@@ -138,7 +138,7 @@ def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BAS
     if not isinstance(samples, int | np.integer) or samples < 2:
         raise OptionError(f"--samples must be a whole number of at least 2, got {samples}")
     n_base = 1 << (int(samples) - 1).bit_length()
-    model_id = model or next((m for m in scenario.default_models if is_registered(m)), "weighted-mean")
+    model_id = model or next((m for m in scenario.simulation_models if is_registered(m)), "weighted-mean")
     spec = get_model(model_id)
     seed = scenario.seed if seed is None else seed
     if seed < 0:

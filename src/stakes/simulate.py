@@ -207,9 +207,9 @@ def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None
     chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if chunk < 1:
         raise OptionError(f"--chunk-size must be at least 1, got {chunk}")
-    model_ids = tuple(models) if models else tuple(m for m in scenario.default_models if is_registered(m))
+    model_ids = tuple(models) if models else tuple(m for m in scenario.simulation_models if is_registered(m))
     if not model_ids:
-        raise OptionError(f"none of the scenario's models ({', '.join(scenario.default_models)}) is available")
+        raise OptionError(f"none of the scenario's models ({', '.join(scenario.simulation_models)}) is available")
     for m in model_ids:  # unknown models and parameters out of bounds fail before any work starts
         get_model(m).resolve({**scenario.model_params(m), **(params or {}).get(m, {})})
     variant_ids = tuple(variants) if variants else (BASELINE, *(v.id for v in scenario.variants))

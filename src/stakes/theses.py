@@ -27,6 +27,9 @@ class Verdict:
     holds: bool | None
     """True/False; None when the thesis cannot be judged (actor removed, model missing)."""
     detail: str
+    probability: float | None = None
+    """P(thesis holds) under the model's predictive distribution (the ensemble's quantiles, or a Monte Carlo
+    over the declared uncertainty); ``holds`` is ``probability > 0.5``."""
 
 
 def thesis_model(thesis: ThresholdThesis | CloserThesis, scenario: Scenario) -> str:
@@ -58,6 +61,20 @@ def judge_sides(thesis: SideThesis, sides: dict[str, int]) -> bool | None:
         return None
     ref = sides[thesis.with_actor]
     return all((sides[a] == ref) == thesis.same for a in thesis.actors)
+
+
+def samples_from_quantiles(quantiles: np.ndarray, levels: np.ndarray, draws: int = 999) -> np.ndarray:
+    """Draws ``(draws, d)`` from predictive quantiles ``(d, L)``: the inverse CDF interpolated linearly between
+    the levels at ``draws`` evenly spaced probabilities (held flat beyond the outer levels)."""
+    u = (np.arange(draws) + 0.5) / draws
+    return np.stack([np.interp(u, levels, q) for q in quantiles], axis=1)
+
+
+def verdict_from_probability(p: float | None) -> bool | None:
+    """``holds`` from a probability: true above ½, false below, undecided at exactly ½ or without one."""
+    if p is None or abs(p - 0.5) < 1e-12:
+        return None
+    return p > 0.5
 
 
 def describe_forecast(thesis: ThresholdThesis | CloserThesis, arrays: ScenarioArrays, forecast: np.ndarray) -> str:

@@ -11,8 +11,8 @@ import importlib
 
 from .app import app, main
 
-COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "simulate", "sensitivity", "sweep", "align", "runs",
-                   "report", "serve")
+COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "backtest", "simulate", "sensitivity", "sweep",
+                   "align", "runs", "report", "serve", "power")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -21,7 +21,7 @@ from ..alignment import (
 from ..alignment.heuristic import DEFAULT_RESTARTS
 from ..errors import OptionError
 from ..variants import BASELINE
-from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, max_input_option
 from .forecast import OutputFormat
 
 
@@ -110,6 +110,7 @@ def align_command(
     top: Annotated[int, typer.Option("--top", help="Runner-up configurations to show.")] = 3,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed; default: the scenario's.")] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Predict the two coalitions (landscape theory) under the baseline and each variant."""
     if runs < 0:
@@ -118,7 +119,7 @@ def align_command(
         raise OptionError(f"--restarts must be ≥ 1, got {restarts}")
     if top < 0:
         raise OptionError(f"--top must be ≥ 0, got {top}")
-    sc = load(scenario)
+    sc = load(scenario, max_input_mb)
     pairs = read_propensity_matrix(matrix, sc.actor_ids) if matrix is not None else None
     variants = list(variant) if variant else [BASELINE, *(v.id for v in sc.variants)]
     opts: dict[str, Any] = {"engine": engine.value, "predict": predict.value, "matrix": pairs,

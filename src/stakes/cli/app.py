@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 try:
     import typer
@@ -38,16 +39,29 @@ SCENARIO_HELP = ("Scenario file (.yaml, .csv, .xlsx, KTAB or Decide CSV) or a bu
 DB_HELP = "Run store (SQLAlchemy URL or SQLite path); default: $STAKES_DB or the per-user file; 'off' = none."
 
 
-def load(scenario: str | None) -> Scenario:
-    """A scenario from a path or a built-in name (None = the default built-in)."""
-    from ..io import load_scenario
+MAX_INPUT_HELP = ("Largest scenario file read, in MB (default: $STAKES_MAX_INPUT_MB or 25); an .xlsx may expand "
+                  "to 4 times that.")
+
+
+def max_input_option() -> Any:
+    return typer.Option("--max-input-mb", help=MAX_INPUT_HELP, min=0.001)
+
+
+def load(scenario: str | None, max_input_mb: float | None = None) -> Scenario:
+    """A scenario from a path or a built-in name (None = the default built-in); its warnings go to stderr.
+
+    ``max_input_mb``: the input limit (default ``$STAKES_MAX_INPUT_MB`` or 25 MB)."""
+    from ..io import max_input_bytes, read_scenario
     from ..scenarios import DEFAULT, builtin_names, builtin_scenario
 
     if scenario is None:
         return builtin_scenario(DEFAULT)
     if scenario in builtin_names() and not Path(scenario).exists():
         return builtin_scenario(scenario)
-    return load_scenario(scenario)
+    loaded = read_scenario(scenario, max_bytes=max_input_bytes(max_input_mb))
+    for message in loaded.warnings:
+        err_console.print(f"warning: {message}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+    return loaded.scenario
 
 
 @contextlib.contextmanager

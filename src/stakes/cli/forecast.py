@@ -6,12 +6,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from .. import strict_json
 from ..forecast import Forecast, forecast
-from .app import DB_HELP, SCENARIO_HELP, app, console, load, located
+from ..scoring import named_quantiles
+from .app import DB_HELP, SCENARIO_HELP, app, console, load, located, max_input_option
+from .params import note_unused, param_option, parse_params
+
+ROUND_DIGITS = 4
+"""Decimals of ``--show-rounds`` (KTAB's log prints one; ``--format json`` gives full precision)."""
 
 
 class OutputFormat(StrEnum):
@@ -29,15 +35,39 @@ def forecast_payload(result: Forecast) -> dict:
         arr = result.arrays[variant]
         for d, issue in enumerate(arr.issue_ids):
             per_round = None if res.forecasts is None else [float(v) for v in res.forecasts[0, :, d]]
-            forecasts.append({"variant": variant, "issue": issue, "model": model,
-                              "value": float(res.forecast[0, d]), "rounds": per_round})
+            row = {"variant": variant, "issue": issue, "model": model, "value": float(res.forecast[0, d]),
+                   "rounds": per_round}
+            q = result.quantiles(variant, model)
+            if q is not None:
+                row.update({name: float(v[d]) for name, v in named_quantiles(q).items()})
+            forecasts.append(row)
     theses = [{"id": v.thesis, "variant": v.variant, "model": v.model, "holds": v.holds,
-               "claim": claims[v.thesis], "detail": v.detail} for v in result.verdicts()]
+               "probability": v.probability, "claim": claims[v.thesis], "detail": v.detail}
+              for v in result.verdicts()]
+    positions = result.final_positions().to_dict(orient="records")
     return {
         "scenario": {"id": sc.id, "title": sc.title, "as_of": None if sc.as_of is None else sc.as_of.isoformat()},
         "forecasts": forecasts,
+        "positions": positions,
         "theses": theses,
+        "diagnostics": [d.to_dict() for d in result.diagnostics()],
     }
+
+
+def forecast_csv(result: Forecast) -> str:
+    """``variant,model,issue,value,n_rounds,actor``: a row per issue forecast (actor empty), then a row per
+    actor's final position (value = the position) for models that move actors."""
+    frame = result.frame()
+    frame["actor"] = ""
+    pos = result.final_positions().rename(columns={"position": "value"})
+    if not pos.empty:
+        rounds = frame.set_index(["variant", "model", "issue"])["n_rounds"]
+        pos["n_rounds"] = [rounds.get((v, m, i)) for v, m, i in zip(pos.variant, pos.model, pos.issue, strict=True)]
+        frame = pd.concat([frame, pos[list(frame.columns)]], ignore_index=True)
+    frame["n_rounds"] = frame["n_rounds"].astype("Int64")
+    frame["value"] = [float(v) for v in frame["value"]]  # Python floats: written in full (shortest exact) form
+    frame["value"] = frame["value"].astype(object)
+    return frame.to_csv(index=False)
 
 
 @app.command("forecast")
@@ -51,27 +81,31 @@ def forecast_command(
     rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="Rounds for models that run in "
                                                "rounds (overrides the scenario's parameters).")] = None,
     show_rounds: Annotated[bool, typer.Option("--show-rounds", help="Print positions round by round.")] = False,
+    param: Annotated[list[str] | None, param_option()] = None,
     report: Annotated[Path | None, typer.Option("--report", "-o", help="Also write an HTML report here.")] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
-    sc = load(scenario)
-    params = None
+    sc = load(scenario, max_input_mb)
+    params = parse_params(param)
+    chosen = model or sc.default_models
+    note_unused(params, chosen)
     if rounds is not None:
         from ..models import get_model
 
-        chosen = model or sc.default_models
-        params = {m: {"rounds": rounds} for m in chosen
-                  if any(p.name == "rounds" for p in get_model(m).parameters)}
+        for m in chosen:
+            if any(p.name == "rounds" for p in get_model(m).parameters):
+                params.setdefault(m, {})["rounds"] = rounds
     with located(scenario):
-        result = forecast(sc, models=model or None, variants=variant or None, params=params)
+        result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
     from ..store import record_forecast
 
-    record_forecast(result, db, params=params)
+    record_forecast(result, db, params=params or None)
     if output is OutputFormat.json:
         typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
-        typer.echo(result.frame().to_csv(index=False), nl=False)
+        typer.echo(forecast_csv(result), nl=False)
     else:
         print_forecast(result)
         if show_rounds:
@@ -87,30 +121,50 @@ def print_forecast(result: Forecast) -> None:
     sc = result.scenario
     console.print(f"[bold]{sc.title}[/]" + (f"  (as of {sc.as_of})" if sc.as_of else ""))
     frame = result.frame()
+    diagnostics = result.diagnostics()
     for issue in sc.issues:
         table = Table(title=f"{issue.name}  [{issue.scale_min:g}–{issue.scale_max:g}]", title_justify="left")
         table.add_column("variant")
         for m in result.models:
-            table.add_column(m, justify="right")
+            table.add_column(f"{m} [90 %]" if _has_quantiles(result, m) else m, justify="right")
         sub = frame[frame.issue == issue.id]
+        notes = [d for d in diagnostics if d.issue == issue.id and d.kind != "domain"]
         for v in result.variants:
             cells = []
             for m in result.models:
                 hit = sub[(sub.variant == v) & (sub.model == m)]
-                cells.append("—" if hit.empty else f"{hit.value.iloc[0]:.1f}")
+                cell = "—" if hit.empty else f"{hit.value.iloc[0]:.1f}"
+                q = result.quantiles(v, m)
+                if q is not None and not hit.empty:
+                    named = named_quantiles(q)
+                    d = list(result.arrays[v].issue_ids).index(issue.id)
+                    cell += f" [{named['q05'][d]:.0f}–{named['q95'][d]:.0f}]"
+                marks = [str(k + 1) for k, n in enumerate(notes) if n.variant == v and n.model in (m, "*")]
+                cells.append(cell + (f" ({','.join(marks)})" if marks else ""))
             table.add_row(v, *cells)
         console.print(table)
         if issue.anchors:
             console.print("   " + "; ".join(f"{a.value:g} = {a.label}" for a in issue.anchors), style="dim")
+        for k, n in enumerate(notes):
+            console.print(f"   ({k + 1}) {n.variant} · {n.model}: {n.kind}: {n.message}", style="yellow",
+                          highlight=False, markup=False)
+    for n in {d.message: d for d in diagnostics if d.kind == "domain"}.values():
+        console.print(f"note: {n.model} {n.message.removeprefix('the ensemble ')}", style="dim", highlight=False,
+                      markup=False)
     verdicts = result.verdicts()
     if verdicts:
         table = Table(title="Theses", title_justify="left")
-        for col in ("thesis", "variant", "model", "holds", "detail"):
+        for col in ("thesis", "variant", "model", "holds", "P", "detail"):
             table.add_column(col)
         for v in verdicts:
             mark = "n/a" if v.holds is None else ("yes" if v.holds else "no")
-            table.add_row(v.thesis, v.variant, v.model or "", mark, v.detail)
+            prob = "" if v.probability is None else f"{v.probability:.2f}"
+            table.add_row(v.thesis, v.variant, v.model or "", mark, prob, v.detail)
         console.print(table)
+
+
+def _has_quantiles(result: Forecast, model: str) -> bool:
+    return any(result.quantiles(v, model) is not None for v in result.variants)
 
 
 def print_rounds(result: Forecast) -> None:
@@ -127,5 +181,5 @@ def print_rounds(result: Forecast) -> None:
         table.add_column("forecast", justify="right")
         fc = sub.groupby("round")["forecast"].first()
         for rnd, row in wide.iterrows():
-            table.add_row(str(rnd), *(f"{x:.1f}" for x in row), f"{fc.loc[rnd]:.2f}")
+            table.add_row(str(rnd), *(f"{x:.{ROUND_DIGITS}f}" for x in row), f"{fc.loc[rnd]:.{ROUND_DIGITS}f}")
         console.print(table)

@@ -10,10 +10,24 @@ import typer
 from ..errors import OptionError, StakesError
 from ..forecast import forecast
 from ..scenario import Scenario
-from .app import SCENARIO_HELP, app, console, err_console, load
+from ..uncertainty import SpreadOverride
+from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option
+from .params import note_unused, param_option, parse_params
 
 SOURCE_HELP = SCENARIO_HELP + " A number is the id of a stored run (see `stakes runs list`)."
 LANDSCAPE = "landscape"
+
+
+# options of the commands behind the report, as this command names them
+_REPORT_OPTIONS = {"--samples": "--sobol", "--runs": "--align-runs"}
+
+
+def _as_report_options(exc: Exception) -> str:
+    """The message of an error from sensitivity/alignment with their option names turned into the report's."""
+    text = str(exc)
+    for theirs, ours in _REPORT_OPTIONS.items():
+        text = text.replace(theirs, ours)
+    return text
 
 
 def _note(message: str) -> None:
@@ -40,18 +54,32 @@ def report_command(
                                            "$STAKES_DB, else the per-user file.")] = None,
     record: Annotated[bool, typer.Option("--record", help="Also store the runs computed for the report.")]
     = False,
+    position_sd: Annotated[float | None, typer.Option("--position-sd", help="Default position spread, "
+                                                      "% of each issue's span (simulation, sensitivity).")] = None,
+    salience_sd: Annotated[float | None, typer.Option("--salience-sd", help="Default salience spread "
+                                                      "on 0–100.")] = None,
+    capability_sd: Annotated[float | None, typer.Option("--capability-sd", help="Default relative "
+                                                        "capability spread (0.2 = ±20 %).")] = None,
+    param: Annotated[list[str] | None, param_option()] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..report import write_report
 
     if runs < 0 or sobol < 0 or align_runs < 0:
         raise OptionError("--runs, --sobol and --align-runs must be 0 or more")
+    params = parse_params(param)
+    override = SpreadOverride(position_sd, salience_sd, capability_sd)
     if source is not None and source.isdigit() and not Path(source).exists():
+        if params or override != SpreadOverride():
+            raise OptionError("--param and --*-sd apply to a scenario, not to a stored run (its settings are kept)")
         sc, inputs, info = _stored(int(source), db)
     else:
-        sc = load(source)
+        sc = load(source, max_input_mb)
+        note_unused(params, model or sc.default_models)
         inputs, info = _compute(sc, runs, model or None, variant or None, sobol,
-                                alignment_runs=align_runs if alignment else None, seed=seed, db=db, record=record)
+                                alignment_runs=align_runs if alignment else None, seed=seed, db=db, record=record,
+                                params=params, override=override)
     out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
 
@@ -78,16 +106,18 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
 
 
 def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int, *,
-             alignment_runs: int | None, seed: int | None, db: str | None, record: bool
+             alignment_runs: int | None, seed: int | None, db: str | None, record: bool,
+             params: dict[str, dict[str, Any]] | None = None, override: SpreadOverride | None = None
              ) -> tuple[dict[str, Any], None]:
-    inputs: dict[str, Any] = {"forecast_result": forecast(sc, models=models, variants=variants)}
+    inputs: dict[str, Any] = {"forecast_result": forecast(sc, models=models, variants=variants, params=params)}
     fc = inputs["forecast_result"]
     if runs:
         from ..simulate import simulate
 
-        inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed)
+        inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed,
+                                        override=override, params=params)
     if sobol:
-        inputs["sensitivity"] = _sensitivity(sc, fc.models, sobol, seed)
+        inputs["sensitivity"] = _sensitivity(sc, fc.models, sobol, seed, params or {}, override)
     if alignment_runs is not None:
         inputs["alignment"] = _alignment(sc, fc.variants, alignment_runs, seed)
     if record:
@@ -95,16 +125,18 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
     return inputs, None
 
 
-def _sensitivity(sc: Scenario, models: list[str], samples: int, seed: int | None) -> Any:
+def _sensitivity(sc: Scenario, models: list[str], samples: int, seed: int | None,
+                 params: dict[str, dict[str, Any]], override: SpreadOverride | None) -> Any:
     try:
         from ..sensitivity import sensitivity
     except ImportError as exc:
         _note(f"sensitivity skipped: {exc}")
         return None
     try:
-        return [sensitivity(sc, model=models[0], samples=samples, seed=seed)]
+        return [sensitivity(sc, model=models[0], samples=samples, seed=seed, override=override,
+                            params=params.get(models[0]))]
     except StakesError as exc:
-        _note(f"sensitivity skipped: {exc}")
+        _note(f"sensitivity skipped: {_as_report_options(exc)}")
         return None
 
 
@@ -122,14 +154,14 @@ def _alignment(sc: Scenario, variants: list[str], runs: int, seed: int | None) -
             out += [side_probabilities(sc, v, runs=runs, seed=seed) for v in variants if v in judged]
         return out
     except StakesError as exc:
-        _note(f"alignment skipped: {exc}")
+        _note(f"alignment skipped: {_as_report_options(exc)}")
         return None
 
 
 def _record(sc: Scenario, inputs: dict[str, Any], db: str | None) -> None:
     from ..store import record_forecast, record_result
 
-    ids = [record_forecast(inputs["forecast_result"], db)]
+    ids = [record_forecast(inputs["forecast_result"], db, params=inputs["forecast_result"].params or None)]
     for kind, key in (("simulation", "simulation"), ("sensitivity", "sensitivity"), ("alignment", "alignment")):
         if inputs.get(key) is not None:
             ids.append(record_result(kind, sc, inputs[key], db))

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..io import load_scenario, save_scenario
+from ..io import save_scenario
 from ..scenarios import builtin_names, builtin_scenario
-from .app import app, console, load, located
+from .app import app, console, load, located, max_input_option
 
 scenario_app = typer.Typer(help="Check and convert scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
@@ -32,13 +32,14 @@ def scenarios_command() -> None:
 @scenario_app.command("check")
 def check_command(
     file: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Validate a scenario file as ``forecast`` would (models, parameters, variants, the models' results);
     exit status 2 with the first problem found."""
     from ..checks import check_models, check_variants
     from ..forecast import forecast
 
-    sc = load(file)
+    sc = load(file, max_input_mb)
     with located(file):
         check_models(sc)
         check_variants(sc)
@@ -53,8 +54,9 @@ def check_command(
 def convert_command(
     source: Annotated[str, typer.Argument(help="Input scenario file (any supported format) or built-in name.")],
     target: Annotated[Path, typer.Argument(help="Output file: .yaml, .csv (tidy) or .xlsx.")],
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Convert a scenario between formats (CSV/XLSX keep only the actor × issue table)."""
-    sc = load(source) if not Path(source).exists() else load_scenario(source)
+    sc = load(source, max_input_mb)
     save_scenario(sc, target)
     console.print(f"wrote {target}")

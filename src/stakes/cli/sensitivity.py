@@ -9,10 +9,12 @@ import typer
 from rich.table import Table
 
 from .. import strict_json
+from ..models import is_registered
 from ..sensitivity import sensitivity
 from ..uncertainty import SpreadOverride
 from ..variants import BASELINE
-from .app import DB_HELP, SCENARIO_HELP, app, console, load
+from .app import DB_HELP, SCENARIO_HELP, app, console, load, max_input_option
+from .params import note_unused, param_option, parse_params
 
 
 class SensFormat(StrEnum):
@@ -37,12 +39,18 @@ def sensitivity_command(
                                                       "on 0–100.")] = None,
     capability_sd: Annotated[float | None, typer.Option("--capability-sd", help="Default relative "
                                                         "capability spread.")] = None,
+    param: Annotated[list[str] | None, param_option()] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Sobol indices: the share of each issue's forecast variance due to each actor's inputs."""
-    sc = load(scenario)
+    sc = load(scenario, max_input_mb)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
-    res = sensitivity(sc, model=model, variant=variant, samples=samples, seed=seed, override=override)
+    params = parse_params(param)
+    model_id = model or next((m for m in sc.simulation_models if is_registered(m)), "weighted-mean")
+    note_unused(params, [model_id])
+    res = sensitivity(sc, model=model_id, variant=variant, samples=samples, seed=seed, override=override,
+                      params=params.get(model_id))
     from ..store import record_sensitivity
 
     record_sensitivity(res, sc, db)

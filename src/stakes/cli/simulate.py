@@ -17,7 +17,8 @@ from ..errors import OptionError
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride, resolve_spreads
-from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, warn
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, max_input_option, warn
+from .params import note_unused, param_option, parse_params
 
 
 class SimFormat(StrEnum):
@@ -71,13 +72,17 @@ def simulate_command(
     distribution: Annotated[DistributionName | None, typer.Option("--distribution", help="Shape of the "
                                                                   "perturbations.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Dask scheduler.")] = 5.0,
+    param: Annotated[list[str] | None, param_option()] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Run many perturbed copies: forecast distributions and the probability of each thesis."""
-    sc = load(scenario)
+    sc = load(scenario, max_input_mb)
     override = SpreadOverride(position_sd, salience_sd, capability_sd,
                               None if distribution is None else distribution.value)  # type: ignore[arg-type]
-    plan = make_plan(sc, runs, model or None, variant or None, seed, override, None, chunk_size)
+    params = parse_params(param)
+    plan = make_plan(sc, runs, model or None, variant or None, seed, override, params, chunk_size)
+    note_unused(params, plan.models)
     if not resolve_spreads(sc, override).any:
         err_console.print("note: the scenario declares no uncertainty, so every run is the same (declare "
                           "uncertainty.default in the scenario or pass --position-sd/--salience-sd/"

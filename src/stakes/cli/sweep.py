@@ -14,7 +14,8 @@ from ..scenario import slugify
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride
-from .app import SCENARIO_HELP, app, console, err_console, load, warn
+from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option, warn
+from .params import note_unused, param_option, parse_params
 from .simulate import SimFormat, progress_bar
 
 
@@ -37,18 +38,22 @@ def sweep_command(
     capability_sd: Annotated[float | None, typer.Option("--capability-sd", help="Default relative "
                                                         "capability spread.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Dask scheduler.")] = 5.0,
+    param: Annotated[list[str] | None, param_option()] = None,
+    max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Simulate every variant of several scenarios; finished chunks are kept on disk and skipped on rerun."""
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
-    loaded = [(arg, load(arg)) for arg in scenarios]
+    params = parse_params(param)
+    loaded = [(arg, load(arg, max_input_mb)) for arg in scenarios]
     folders: dict[str, str] = {}
     for arg, _ in loaded:
         name = slugify(Path(arg).stem)
         if name in folders.values():
             raise OptionError(f"two scenarios would share the folder '{name}' under {out}: rename one file")
         folders[arg] = name
-    plans = [(arg, make_plan(sc, runs, model or None, None, seed, override, None, chunk_size))
+    plans = [(arg, make_plan(sc, runs, model or None, None, seed, override, params, chunk_size))
              for arg, sc in loaded]
+    note_unused(params, {m for _, plan in plans for m in plan.models})
     if timeout <= 0:
         raise OptionError(f"--timeout must be positive, got {timeout}")
     results: list[tuple[str, SimulationResult]] = []

@@ -1,55 +1,113 @@
 """Readers and writers of scenario files.
 
-``load_scenario(path)`` picks the reader from the extension and, for CSV, from the header:
+``load_scenario(path)`` picks the reader from the extension and, for text tables, from the content:
 
 * ``.yaml``/``.yml`` — the canonical format (:mod:`.yaml_io`), round-trips exactly;
-* ``.csv`` — tidy (``actor,issue,position,salience,capability``), Predictioneer-style
-  (``Actor, Capability|Clout|Power|Influence|Resources, Position, Salience``), KTAB's CSV, or Decide's
-  tagged rows (``#A``/``#P``/``#M``/``#D``), told apart by their first lines;
-* ``.tsv``/``.txt`` with Decide's tags;
-* ``.xlsx`` — one sheet in the tidy or Predictioneer layout (optional extra ``stakes[xlsx]``).
+* ``.csv``/``.tsv``/``.txt`` — Decide's tagged rows (``#A``/``#P``/``#M``/``#D``, quoted or not), KTAB's CSV,
+  or a flat table (tidy ``actor,issue,position,salience,capability`` or Predictioneer's one-issue table,
+  column names with synonyms), told apart by their first lines; encoding, delimiter and decimal commas are
+  detected (:mod:`.reading`);
+* a DEU data set file (tab-separated, one case per row: :mod:`.deu`) — one scenario holding every
+  case as an issue with its outcome;
+* ``.xlsx`` — the first sheet as a flat table (optional extra ``stakes[xlsx]``).
+
+Nothing larger than :func:`max_input_bytes` is read. Whatever was guessed, converted or skipped is reported:
+:func:`read_scenario` returns the warnings, :func:`load_scenario` issues them as :class:`ScenarioWarning`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ScenarioError
 from ..scenario import Scenario
-from .yaml_io import dump_yaml, load_yaml, scenario_from_dict, scenario_to_dict
+from .reading import (
+    InputTooLarge,
+    Notes,
+    ScenarioWarning,
+    check_input_file,
+    decode,
+    max_input_bytes,
+    read_bytes,
+    sniff,
+)
+from .yaml_io import dump_yaml, load_yaml, loads_yaml, scenario_from_dict, scenario_to_dict
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file of any supported format; bad input raises :class:`ScenarioError`."""
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario and the warnings its file gave (each names the file)."""
+
+    scenario: Scenario
+    warnings: tuple[str, ...] = ()
+
+
+def read_scenario(path: str | Path, max_bytes: int | None = None) -> LoadedScenario:
+    """Read a scenario file of any supported format with its warnings; bad input raises ScenarioError.
+
+    ``max_bytes``: the input limit (default :func:`max_input_bytes`: ``$STAKES_MAX_INPUT_MB`` or 25 MB).
+    """
     p = Path(path)
     if not p.exists():
         raise ScenarioError("no such file", file=str(p))
     if p.is_dir():
         raise ScenarioError("is a directory, not a scenario file", file=str(p))
+    limit = max_input_bytes() if max_bytes is None else max_bytes
     suffix = p.suffix.lower()
+    notes = Notes(str(p))
     if suffix in (".yaml", ".yml"):
-        return load_yaml(p)
-    if suffix == ".xlsx":
+        text, _ = decode(read_bytes(p, limit), str(p), notes)
+        scenario = loads_yaml(text, file=str(p))
+    elif suffix == ".xlsx":
         from .tables import read_xlsx
 
-        return read_xlsx(p)
-    if suffix in (".csv", ".tsv", ".txt"):
-        head = _read_head(p)
-        if any(line.lstrip().startswith(("#A", "#P", "#D")) for line in head):
-            from .decide import read_decide
+        check_input_file(p, limit)
+        scenario = read_xlsx(p, notes)
+    elif suffix in TEXT_SUFFIXES:
+        scenario = _read_text(p, limit, notes)
+    else:
+        raise ScenarioError(
+            f"unknown file type '{suffix or '(none)'}'", file=str(p),
+            expected=".yaml, .yml, .csv, .tsv, .txt or .xlsx",
+        )
+    return LoadedScenario(scenario, tuple(notes.items))
 
-            return read_decide(p)
-        from .ktab import looks_like_ktab, read_ktab
 
-        if looks_like_ktab(head):
-            return read_ktab(p)
-        from .tables import read_table_csv
+def load_scenario(path: str | Path, max_bytes: int | None = None) -> Scenario:
+    """Read a scenario file of any supported format; warnings are issued as :class:`ScenarioWarning`."""
+    loaded = read_scenario(path, max_bytes)
+    Notes(str(path), list(loaded.warnings)).emit(stacklevel=3)
+    return loaded.scenario
 
-        return read_table_csv(p)
-    raise ScenarioError(
-        f"unknown file type '{suffix or '(none)'}'", file=str(p),
-        expected=".yaml, .yml, .csv, .tsv, .txt (Decide) or .xlsx",
-    )
+
+def _read_text(p: Path, limit: int, notes: Notes) -> Scenario:
+    text, encoding = decode(read_bytes(p, limit), str(p), notes)
+    head = text.split("\n", 200)[:200]
+    from .deu import looks_like_deu, read_deu
+
+    if looks_like_deu(head):
+        collection = read_deu(p)
+        for case, reason in collection.skipped:
+            notes.add(f"case '{case}' skipped: {reason}")
+        if collection.imputed_saliences:
+            notes.add(f"{collection.imputed_saliences} positions had no salience: each got the mean salience of "
+                      "the other actors on its issue")
+        return collection.scenario
+    from .decide import looks_like_decide, parse_decide
+
+    if looks_like_decide(head):
+        return parse_decide(text, file=str(p), name=p.stem, notes=notes)
+    from .ktab import looks_like_ktab, parse_ktab
+
+    if looks_like_ktab(head):
+        return parse_ktab(text, str(p), p.stem)
+    from .tables import table_from_text
+
+    dialect = sniff(head, encoding, prefer="\t" if p.suffix.lower() == ".tsv" else None)
+    return table_from_text(text, dialect, str(p), p.stem, notes)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
@@ -83,20 +141,17 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise ScenarioError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
 
 
-def _read_head(p: Path, lines: int = 40) -> list[str]:
-    try:
-        with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-            text = fh.read(64_000)
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror or exc}", file=str(p)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:lines]
-
-
 __all__ = [
+    "InputTooLarge",
+    "LoadedScenario",
+    "ScenarioWarning",
     "atomic_write_text",
+    "check_input_file",
     "dump_yaml",
     "load_scenario",
     "load_yaml",
+    "max_input_bytes",
+    "read_scenario",
     "save_scenario",
     "scenario_from_dict",
     "scenario_to_dict",

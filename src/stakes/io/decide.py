@@ -1,6 +1,7 @@
 """Decide's tagged input format (the Decide exchange model; ``decide-cop21/FORMAT_inputfiles.md``).
 
-Every line starts with a tag; cells are separated by tabs or ``;`` (``,`` when neither occurs):
+Every line starts with a tag; cells are separated by tabs, ``;`` or ``,`` (the one that follows the first tag);
+cells may be quoted in single quotes, as Decide's own published files are (``'#A'\t'USA'\t'USA'\t''``):
 
 * ``#A key name``                                  — an actor;
 * ``#P key name``                                  — an issue;
@@ -12,11 +13,14 @@ Every line starts with a tag; cells are separated by tabs or ``;`` (``,`` when n
 Mapping to a :class:`~stakes.scenario.Scenario`: salience × 100 (files of stakes use 0–100); an actor's
 capability is its most common power over its rows (the first on a tie) and a row whose power differs keeps it
 as the stance's issue-specific capability (Decide lets power vary per issue); ``#M`` points become anchors.
-``models`` is set to ``["exchange"]``.
+An issue or actor without any ``#D`` row is left out with a warning (Decide reads such files and reports the
+issue as empty). Keys that are not valid ids are transliterated and slugged (``EU (incl Norway)`` →
+``EU-incl-Norway``); two keys on one id are an error. ``models`` is set to ``["exchange"]``.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections import Counter
@@ -24,59 +28,69 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from ..scenario import ID_PATTERN, Scenario, slugify
+from ..scenario import Scenario
+from .ids import IdMaker, make_id
+from .reading import Notes, decode, max_input_bytes, parse_number, read_bytes
 from .yaml_io import scenario_from_dict
 
 COMMENT_TAGS = ("#0", "#/", "#O")
 DATA_TAGS = ("#A", "#P", "#M", "#D")
-_ID_RE = re.compile(ID_PATTERN)
+_TAG = re.compile(r"^\s*'?#[APMD0/O]'?(?P<sep>[\t;,])")
 
 
-def _delimiter(lines: list[str]) -> str:
-    body = [ln for ln in lines if ln.strip()]
-    if any("\t" in ln for ln in body):
-        return "\t"
-    if any(";" in ln for ln in body):
-        return ";"
-    return ","
+def looks_like_decide(lines: list[str]) -> bool:
+    """True when a line among ``lines`` starts with an #A, #P or #D tag (quoted or not)."""
+    return any(_TAG.match(ln) and ln.lstrip().lstrip("'")[:2] in ("#A", "#P", "#D") for ln in lines)
+
+
+def _dialect(lines: list[str]) -> tuple[str, str | None]:
+    """The delimiter (the character after the first tag) and the quote character (``'`` or none)."""
+    for ln in lines:
+        m = _TAG.match(ln)
+        if m:
+            return m.group("sep"), ("'" if ln.lstrip().startswith("'") else None)
+    return "\t", None
+
+
+def _split(line: str, sep: str, quote: str | None) -> list[str]:
+    if quote is None:
+        return [c.strip() for c in line.split(sep)]
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep, quotechar=quote, skipinitialspace=True))]
 
 
 def _number(text: str, file: str, row: int, field: str, actor: str | None = None,
             issue: str | None = None, expected: str = "a number") -> float:
     try:
-        value = float(text.strip())
+        value = parse_number(text)
     except ValueError:
-        raise ScenarioError(f"'{text.strip()}' is not a number", file=file, row=row, actor=actor, issue=issue,
-                            field=field, expected=expected) from None
+        raise ScenarioError(f"'{text.strip()[:40]}' is not a number", file=file, row=row, actor=actor,
+                            issue=issue, field=field, expected=expected) from None
     if not math.isfinite(value):
         raise ScenarioError(f"'{text.strip()}' is not a finite number", file=file, row=row, actor=actor,
                             issue=issue, field=field, expected=expected)
     return value
 
 
-def _key(text: str, file: str, row: int, field: str) -> str:
-    key = text.strip()
-    if not key:
-        raise ScenarioError("empty key", file=file, row=row, field=field, expected="an identifier")
-    return key if _ID_RE.match(key) and len(key) <= 80 else slugify(key)
-
-
-def read_decide(path: str | Path) -> Scenario:
+def read_decide(path: str | Path, notes: Notes | None = None) -> Scenario:
     """Read a Decide input file; bad input raises :class:`ScenarioError` naming line, actor, issue and field."""
     p = Path(path)
-    file = str(p)
-    try:
-        text = p.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    return parse_decide(text, file=file, name=p.stem)
+    own = notes is None
+    notes = notes or Notes(str(p))
+    text, _ = decode(read_bytes(p, max_input_bytes()), str(p), notes)
+    scenario = parse_decide(text, file=str(p), name=p.stem, notes=notes)
+    if own:
+        notes.emit()
+    return scenario
 
 
-def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Scenario:
+def parse_decide(text: str, file: str = "<decide>", name: str = "decide", notes: Notes | None = None) -> Scenario:
     """Parse the text of a Decide input file (see the module docstring)."""
+    own = notes is None
+    notes = notes or Notes(file)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    sep = _delimiter(lines)
+    sep, quote = _dialect(lines[:200])
     title: str | None = None
+    actor_id, issue_id = IdMaker("actor", file), IdMaker("issue", file)
     actors: dict[str, dict[str, Any]] = {}
     issues: dict[str, dict[str, Any]] = {}
     points: dict[str, dict[float, str]] = {}
@@ -85,7 +99,10 @@ def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Sce
     for lineno, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        cells = [c.strip() for c in raw.split(sep)]
+        try:
+            cells = _split(raw, sep, quote)
+        except csv.Error as exc:
+            raise ScenarioError(f"unreadable line: {exc}", file=file, row=lineno) from None
         tag = cells[0]
         if tag in COMMENT_TAGS:
             if tag == "#O" and title is None and len(cells) > 1 and cells[1]:
@@ -98,14 +115,14 @@ def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Sce
             if len(cells) < 2 or not cells[1]:
                 raise ScenarioError(f"a {tag} row needs a key", file=file, row=lineno, field="key",
                                     expected=f"{tag}, key, name")
-            key = _key(cells[1], file, lineno, "key")
+            table, what, ids = (actors, "actor", actor_id) if tag == "#A" else (issues, "issue", issue_id)
+            if cells[1] in table:
+                raise ScenarioError(f"{what} '{cells[1]}' is defined twice (first on line "
+                                    f"{table[cells[1]]['_row']})", file=file, row=lineno,
+                                    actor=cells[1] if tag == "#A" else None,
+                                    issue=cells[1] if tag == "#P" else None, field="key")
             label = next((c for c in cells[2:] if c), cells[1])
-            table, what = (actors, "actor") if tag == "#A" else (issues, "issue")
-            if key in table:
-                raise ScenarioError(f"{what} '{key}' is defined twice (first on line {table[key]['_row']})",
-                                    file=file, row=lineno, actor=key if tag == "#A" else None,
-                                    issue=key if tag == "#P" else None, field="key")
-            table[key] = {"_row": lineno, "name": label}
+            table[cells[1]] = {"_row": lineno, "id": ids(cells[1], lineno), "name": label}
         elif tag == "#M":
             marks.append((lineno, cells))
         else:
@@ -118,10 +135,10 @@ def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Sce
         if len(cells) < 3:
             raise ScenarioError("a #M row needs an issue and a position", file=file, row=lineno,
                                 expected="#M, issue, position, description")
-        issue = _key(cells[1], file, lineno, "issue")
+        issue = cells[1]
         if issue not in issues:
             raise ScenarioError(f"#M row names unknown issue '{issue}'", file=file, row=lineno, issue=issue,
-                                field="issue", expected=f"one of the #P keys: {', '.join(issues)}")
+                                field="issue", expected=f"one of the #P keys: {', '.join(list(issues)[:20])}")
         value = _number(cells[2], file, lineno, "position", issue=issue)
         label = " ".join(c for c in cells[3:] if c) or f"{value:g}"
         if value in points.setdefault(issue, {}):
@@ -136,15 +153,20 @@ def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Sce
             raise ScenarioError(f"the #M points of issue '{key}' span no interval ({lo:g}..{hi:g})", file=file,
                                 issue=key, field="#M", expected="at least two different scale points")
         scales[key] = (lo, hi)
+    stances = _stances(rows, actors, issues, scales, file)
+    return _scenario(stances, actors, issues, scales, points, title or name, name, file, notes, own)
+
+
+def _stances(rows: list[tuple[int, list[str]]], actors: dict[str, dict[str, Any]],
+             issues: dict[str, dict[str, Any]], scales: dict[str, tuple[float, float]], file: str
+             ) -> list[dict[str, Any]]:
     stances: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
-    powers: dict[str, list[float]] = {}
     for lineno, cells in rows:
         if len(cells) < 6 or not all(cells[1:6]):
             raise ScenarioError(f"a #D row needs 5 values, found {len([c for c in cells[1:6] if c])}", file=file,
                                 row=lineno, expected="#D, actor, issue, position, salience, power")
-        actor = _key(cells[1], file, lineno, "actor")
-        issue = _key(cells[2], file, lineno, "issue")
+        actor, issue = cells[1], cells[2]
         if actor not in actors:
             raise ScenarioError(f"#D row names unknown actor '{actor}'", file=file, row=lineno, actor=actor,
                                 field="actor", expected="a key defined by an #A row")
@@ -168,32 +190,47 @@ def parse_decide(text: str, file: str = "<decide>", name: str = "decide") -> Sce
         if power < 0:
             raise ScenarioError(f"negative power {power:g}", file=file, row=lineno, actor=actor, issue=issue,
                                 field="power", expected="a number ≥ 0 (Decide uses 0..1)")
-        powers.setdefault(actor, []).append(power)
         stances.append({"actor": actor, "issue": issue, "position": pos, "salience": sal * 100.0,
                         "capability": power})
     if not stances:
         raise ScenarioError("no stance (#D row)", file=file,
                             expected="'#D actor issue position salience power' rows")
-    for key, info in actors.items():
-        if key not in powers:
-            raise ScenarioError(f"actor '{key}' has no #D row", file=file, row=info["_row"], actor=key,
-                                expected="at least one '#D actor issue position salience power' row")
-    for key, info in issues.items():
-        if not any(st["issue"] == key for st in stances):
-            raise ScenarioError(f"issue '{key}' has no #D row", file=file, row=info["_row"], issue=key,
-                                expected="at least one '#D actor issue position salience power' row")
+    return stances
+
+
+def _scenario(stances: list[dict[str, Any]], actors: dict[str, dict[str, Any]], issues: dict[str, dict[str, Any]],
+              scales: dict[str, tuple[float, float]], points: dict[str, dict[float, str]], title: str, name: str,
+              file: str, notes: Notes, emit: bool) -> Scenario:
+    """The scenario of the stances; issues and actors without any leave out with a warning."""
+    with_issue = {st["issue"] for st in stances}
+    powers: dict[str, list[float]] = {}
+    for st in stances:
+        powers.setdefault(st["actor"], []).append(st["capability"])
+    empty = [k for k in issues if k not in with_issue]
+    if empty:
+        notes.add(f"issue{'s' if len(empty) > 1 else ''} {', '.join(repr(k) for k in empty)} "
+                  f"{'have' if len(empty) > 1 else 'has'} no #D row: left out (as Decide reports them empty)")
+    idle = [k for k in actors if k not in powers]
+    if idle:
+        notes.add(f"actor{'s' if len(idle) > 1 else ''} {', '.join(repr(k) for k in idle)} "
+                  f"{'have' if len(idle) > 1 else 'has'} no #D row: left out")
     capability = {a: Counter(ps).most_common(1)[0][0] for a, ps in powers.items()}
     for st in stances:
         if st["capability"] == capability[st["actor"]]:
             del st["capability"]
+        st["actor"], st["issue"] = actors[st["actor"]]["id"], issues[st["issue"]]["id"]
     data = {
-        "id": slugify(name),
-        "title": title or name,
+        "id": make_id(name) or "decide",
+        "title": title,
         "models": ["exchange"],
-        "issues": [{"id": k, "name": v["name"], "scale_min": scales[k][0], "scale_max": scales[k][1],
+        "issues": [{"id": v["id"], "name": v["name"], "scale_min": scales[k][0], "scale_max": scales[k][1],
                     "anchors": [{"value": x, "label": lab} for x, lab in sorted(points.get(k, {}).items())]}
-                   for k, v in issues.items()],
-        "actors": [{"id": k, "name": v["name"], "capability": capability[k]} for k, v in actors.items()],
+                   for k, v in issues.items() if k in with_issue],
+        "actors": [{"id": v["id"], "name": v["name"], "capability": capability[k]}
+                   for k, v in actors.items() if k in powers],
         "stances": stances,
     }
-    return scenario_from_dict(data, file=file)
+    scenario = scenario_from_dict(data, file=file)
+    if emit:
+        notes.emit()
+    return scenario

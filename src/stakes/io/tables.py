@@ -2,172 +2,217 @@
 
 Tidy layout — header ``actor,issue,position,salience,capability``; optional columns ``actor_name``,
 ``issue_name``, ``scale_min``, ``scale_max``, ``status_quo``, ``groups`` (separated by ``;``). Issues are on
-0–100 unless ``scale_min``/``scale_max`` declare otherwise. When an actor's rows disagree on capability,
-each stance keeps its own (issue-specific capability) and the actor gets the mean.
+0–100 unless ``scale_min``/``scale_max`` declare otherwise (a second, different declaration for one issue is an
+error). When an actor's rows disagree on capability, each stance keeps its own (issue-specific capability)
+and the actor gets the mean. Without an ``issue`` column the table is one issue named after the file
+(Predictioneer's layout). Column names have synonyms (:mod:`.headers`).
 
-Predictioneer layout — ``Actor, Capability|Clout|Power|Influence|Resources, Position, Salience`` (any case),
-one issue (named after the file) unless an ``Issue`` column is present.
+Saliences all within 0–1 with some strictly between are read as fractions and multiplied by 100 (with a
+warning); saliences that are all exactly 0 or 1 are kept on 0–100, with a warning too.
 
-Row numbers in errors are the file's line numbers (the header is row 1).
+Row numbers in errors are the file's line numbers (the header is row 1). Reading is linear in the rows.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ScenarioError
-from ..scenario import Scenario, slugify
+from ..scenario import Scenario
+from .headers import expected_header, header_problem, map_columns
+from .ids import IdMaker, make_id
+from .reading import Dialect, Notes, parse_number, split_rows, uses_decimal_comma
 from .yaml_io import scenario_from_dict
 
-CAPABILITY_NAMES = ("capability", "clout", "power", "influence", "resources")
 TIDY_COLUMNS = ("actor", "issue", "position", "salience", "capability")
+SCALE_FIELDS = ("scale_min", "scale_max", "status_quo")
+Row = tuple[int, Sequence[str]]
 
 
-def read_table_csv(path: str | Path) -> Scenario:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read: {exc}", file=str(p)) from None
-    dialect_delim = "\t" if p.suffix.lower() == ".tsv" else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=dialect_delim))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+def table_from_text(text: str, dialect: Dialect, file: str, title: str, notes: Notes) -> Scenario:
+    rows = split_rows(text, dialect, file)
     if not rows:
-        raise ScenarioError("the file is empty", file=str(p), expected="a header row and data rows")
-    return scenario_from_rows(rows[0], rows[1:], file=str(p), title=p.stem)
+        raise ScenarioError("the file is empty", file=file, expected="a header row and data rows")
+    return scenario_from_rows(rows[0][1], rows[1:], file=file, title=title, notes=notes,
+                              detected=dialect.describe())
 
 
-def read_xlsx(path: str | Path) -> Scenario:
+def read_xlsx(path: str | Path, notes: Notes | None = None) -> Scenario:
+    """The first sheet of a workbook (read-only, row by row) in the tidy or Predictioneer layout; without
+    ``notes``, warnings are issued as :class:`~stakes.io.reading.ScenarioWarning`."""
     p = Path(path)
+    if notes is None:
+        own = Notes(str(p))
+        scenario = read_xlsx(p, own)
+        own.emit()
+        return scenario
     try:
-        frame = pd.read_excel(p, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+        import openpyxl
     except ImportError:
         raise ScenarioError("reading .xlsx needs the optional extra: pip install 'stakes[xlsx]'",
                             file=str(p)) from None
+    rows: list[Row] = []
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        try:
+            sheet = wb.worksheets[0]
+            for k, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = ["" if v is None else _cell_text(v) for v in values]
+                if any(cells):
+                    rows.append((k, cells))
+        finally:
+            wb.close()
+    except ScenarioError:
+        raise
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise ScenarioError(f"not a readable .xlsx workbook: {exc}", file=str(p)) from None
-    cells = [["" if _blank(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
-    cells = [r for r in cells if any(c.strip() for c in r)]
-    if not cells:
+    if not rows:
         raise ScenarioError("the first sheet is empty", file=str(p))
-    return scenario_from_rows(cells[0], cells[1:], file=str(p), title=p.stem)
+    return scenario_from_rows(rows[0][1], rows[1:], file=str(p), title=p.stem, notes=notes,
+                              detected="read as an .xlsx sheet")
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    return str(value).strip()
 
 
-def scenario_from_rows(header: list[str], rows: Iterable[list[str]], file: str, title: str) -> Scenario:
-    names = [h.strip().lower() for h in header]
-    if {"actor", "issue", "position", "salience"} <= set(names):
-        return _from_tidy(names, rows, file, title)
-    if "actor" in names and "position" in names and "salience" in names:
-        return _from_predictioneer(names, rows, file, title)
-    raise ScenarioError(
-        f"unrecognised header {header}", file=file, row=1,
-        expected="tidy 'actor,issue,position,salience,capability' or Predictioneer "
-        "'Actor, Capability|Clout|Power|Influence|Resources, Position, Salience'",
-    )
+class _Table:
+    """One pass over the rows: ids, numbers and checks that need only the rows seen so far."""
 
+    def __init__(self, cols: dict[str, int], file: str, title: str, decimal_comma: bool) -> None:
+        self.cols, self.file, self.title, self.decimal_comma = cols, file, title, decimal_comma
+        self.actor_id, self.issue_id = IdMaker("actor", file), IdMaker("issue", file)
+        self.actors: dict[str, dict[str, Any]] = {}
+        self.issues: dict[str, dict[str, Any]] = {}
+        self.declared: dict[tuple[str, str], tuple[float, int]] = {}
+        self.stances: list[dict[str, Any]] = []
+        self.rows: list[int] = []
+        self.seen: dict[tuple[str, str], int] = {}
+        self.caps: dict[str, list[float]] = {}
 
-def _number(value: str, file: str, row: int, field: str, actor: str | None, issue: str | None) -> float:
-    try:
-        x = float(value.strip())
-    except ValueError:
-        raise ScenarioError(f"'{value}' is not a number", file=file, row=row, actor=actor, issue=issue,
-                            field=field, expected="a number") from None
-    if not math.isfinite(x):
-        raise ScenarioError(f"'{value}' is not a finite number", file=file, row=row, actor=actor,
-                            issue=issue, field=field, expected="a finite number")
-    return x
+    def cell(self, cells: Sequence[str], fld: str) -> str:
+        k = self.cols.get(fld)
+        return cells[k].strip() if k is not None and k < len(cells) else ""
 
+    def number(self, cells: Sequence[str], fld: str, row: int, actor: str, issue: str) -> float:
+        text = self.cell(cells, fld)
+        try:
+            x = parse_number(text, self.decimal_comma)
+        except ValueError:
+            raise ScenarioError(f"'{text[:40]}' is not a number", file=self.file, row=row, actor=actor,
+                                issue=issue, field=fld, expected="a number") from None
+        if not math.isfinite(x):
+            raise ScenarioError(f"'{text}' is not a finite number", file=self.file, row=row, actor=actor,
+                                issue=issue, field=fld, expected="a finite number")
+        return x
 
-def _cap_column(names: list[str], file: str) -> str:
-    for name in CAPABILITY_NAMES:
-        if name in names:
-            return name
-    raise ScenarioError("no capability column", file=file, row=1,
-                        expected=f"one of {', '.join(CAPABILITY_NAMES)}")
-
-
-def _cell(row: list[str], names: list[str], col: str) -> str:
-    k = names.index(col)
-    return row[k].strip() if k < len(row) else ""
-
-
-def _from_tidy(names: list[str], rows: Iterable[list[str]], file: str, title: str) -> Scenario:
-    cap_col = _cap_column(names, file)
-    actors: dict[str, dict[str, Any]] = {}
-    issues: dict[str, dict[str, Any]] = {}
-    stances: list[dict[str, Any]] = []
-    caps: dict[str, list[float]] = {}
-    for k, row in enumerate(rows, start=2):
-        actor = _cell(row, names, "actor")
-        issue = _cell(row, names, "issue")
+    def add(self, row: int, cells: Sequence[str]) -> None:
+        actor = self.cell(cells, "actor")
+        issue = self.cell(cells, "issue") if "issue" in self.cols else self.title
         if not actor:
-            raise ScenarioError("empty actor", file=file, row=k, field="actor", expected="an actor id")
+            raise ScenarioError("empty actor", file=self.file, row=row, field="actor", expected="an actor name")
         if not issue:
-            raise ScenarioError("empty issue", file=file, row=k, actor=actor, field="issue", expected="an issue id")
-        aid, iid = slugify(actor), slugify(issue)
-        pos = _number(_cell(row, names, "position"), file, k, "position", actor, issue)
-        sal = _number(_cell(row, names, "salience"), file, k, "salience", actor, issue)
-        cap = _number(_cell(row, names, cap_col), file, k, cap_col, actor, issue)
+            raise ScenarioError("empty issue", file=self.file, row=row, actor=actor, field="issue",
+                                expected="an issue name")
+        aid, iid = self.actor_id(actor, row), self.issue_id(issue, row)
+        pos = self.number(cells, "position", row, actor, issue)
+        sal = self.number(cells, "salience", row, actor, issue)
+        cap = self.number(cells, "capability", row, actor, issue)
         if not 0 <= sal <= 100:
-            raise ScenarioError(f"salience {sal} is out of range", file=file, row=k, actor=actor, issue=issue,
-                                field="salience", expected="0..100")
+            raise ScenarioError(f"salience {sal:g} is out of range", file=self.file, row=row, actor=actor,
+                                issue=issue, field="salience", expected="0..100 (or 0..1 in every row)")
         if cap < 0:
-            raise ScenarioError(f"capability {cap} is negative", file=file, row=k, actor=actor,
-                                field=cap_col, expected="a number ≥ 0")
-        if iid not in issues:
-            spec: dict[str, Any] = {"id": iid, "name": _cell(row, names, "issue_name") if "issue_name" in names
-                                    and _cell(row, names, "issue_name") else issue}
-            for opt in ("scale_min", "scale_max", "status_quo"):
-                if opt in names and _cell(row, names, opt):
-                    spec[opt] = _number(_cell(row, names, opt), file, k, opt, actor, issue)
-            issues[iid] = spec
-        lo, hi = issues[iid].get("scale_min", 0.0), issues[iid].get("scale_max", 100.0)
-        if not lo <= pos <= hi:
-            raise ScenarioError(f"position {pos} is outside the issue's scale", file=file, row=k, actor=actor,
-                                issue=issue, field="position", expected=f"{lo:g}..{hi:g}")
-        if aid not in actors:
-            a: dict[str, Any] = {"id": aid, "name": _cell(row, names, "actor_name") if "actor_name" in names
-                                 and _cell(row, names, "actor_name") else actor, "capability": cap}
-            if "groups" in names and _cell(row, names, "groups"):
-                a["groups"] = [g.strip() for g in _cell(row, names, "groups").split(";") if g.strip()]
-            actors[aid] = a
-        if any(s["actor"] == aid and s["issue"] == iid for s in stances):
-            raise ScenarioError("a second row for the same actor and issue", file=file, row=k, actor=actor,
-                                issue=issue, expected="one row per actor × issue")
-        caps.setdefault(aid, []).append(cap)
-        stances.append({"actor": aid, "issue": iid, "position": pos, "salience": sal, "capability": cap})
-    if not stances:
+            raise ScenarioError(f"capability {cap:g} is negative", file=self.file, row=row, actor=actor,
+                                field="capability", expected="a number ≥ 0")
+        if (aid, iid) in self.seen:
+            raise ScenarioError(f"a second row for the same actor and issue (first on row {self.seen[aid, iid]})",
+                                file=self.file, row=row, actor=actor, issue=issue,
+                                expected="one row per actor × issue")
+        self.seen[aid, iid] = row
+        if iid not in self.issues:
+            self.issues[iid] = {"id": iid, "name": self.cell(cells, "issue_name") or issue}
+        for fld in SCALE_FIELDS:
+            if self.cell(cells, fld):
+                self.declare(iid, fld, self.number(cells, fld, row, actor, issue), row, issue)
+        if aid not in self.actors:
+            a: dict[str, Any] = {"id": aid, "name": self.cell(cells, "actor_name") or actor, "capability": cap}
+            groups = [g.strip() for g in self.cell(cells, "groups").split(";") if g.strip()]
+            if groups:
+                a["groups"] = groups
+            self.actors[aid] = a
+        self.caps.setdefault(aid, []).append(cap)
+        self.stances.append({"actor": aid, "issue": iid, "position": pos, "salience": sal, "capability": cap})
+        self.rows.append(row)
+
+    def declare(self, iid: str, fld: str, value: float, row: int, issue: str) -> None:
+        first = self.declared.get((iid, fld))
+        if first is None:
+            self.declared[iid, fld] = (value, row)
+            self.issues[iid][fld] = value
+        elif first[0] != value:
+            raise ScenarioError(f"a second {fld} for the issue: {value:g} here, {first[0]:g} on row {first[1]}",
+                                file=self.file, row=row, issue=issue, field=fld,
+                                expected=f"one {fld} per issue (or the cell left empty)")
+
+
+def scenario_from_rows(header: Sequence[str], rows: Sequence[Row], file: str, title: str, notes: Notes,
+                       detected: str = "") -> Scenario:
+    """A scenario from a table's header and ``(row number, cells)`` rows."""
+    header = [h.strip() for h in header]
+    cols, ignored = map_columns(header)
+    if any(f not in cols for f in ("actor", "position", "salience", "capability")):
+        raise ScenarioError(header_problem(header, cols, detected or "read"), file=file, row=1,
+                            expected=expected_header())
+    if ignored:
+        notes.add(f"columns ignored: {', '.join(ignored[:10])}{' ...' if len(ignored) > 10 else ''}")
+    table = _Table(cols, file, title, uses_decimal_comma(list(rows)))
+    for row, cells in rows:
+        table.add(row, cells)
+    if not table.stances:
         raise ScenarioError("no data rows", file=file, expected="one row per actor × issue")
-    for s in stances:
-        values = caps[s["actor"]]
-        if len(set(values)) == 1:
+    _fraction_saliences(table, notes)
+    _check_positions(table)
+    for s in table.stances:
+        values = table.caps[s["actor"]]
+        if min(values) == max(values):
             del s["capability"]
         else:
-            actors[s["actor"]]["capability"] = sum(values) / len(values)
-    return scenario_from_dict({"id": slugify(title), "title": title, "issues": list(issues.values()),
-                               "actors": list(actors.values()), "stances": stances}, file=file)
+            table.actors[s["actor"]]["capability"] = sum(values) / len(values)
+    return scenario_from_dict({"id": make_id(title) or "scenario", "title": title,
+                               "issues": list(table.issues.values()), "actors": list(table.actors.values()),
+                               "stances": table.stances}, file=file)
 
 
-def _from_predictioneer(names: list[str], rows: Iterable[list[str]], file: str, title: str) -> Scenario:
-    cap_col = _cap_column(names, file)
-    tidy_names = ["actor", "issue", "position", "salience", cap_col]
-    tidy_rows = []
-    for row in rows:
-        issue = _cell(row, names, "issue") if "issue" in names else title
-        tidy_rows.append([_cell(row, names, "actor"), issue or title, _cell(row, names, "position"),
-                          _cell(row, names, "salience"), _cell(row, names, cap_col)])
-    return _from_tidy(tidy_names, tidy_rows, file, title)
+def _fraction_saliences(table: _Table, notes: Notes) -> None:
+    values = [s["salience"] for s in table.stances]
+    if max(values) > 1:
+        return
+    if any(0 < v < 1 for v in values):
+        for s in table.stances:
+            s["salience"] *= 100.0
+        notes.add("every salience lies within 0..1: read as fractions and multiplied by 100 (stakes uses 0..100); "
+                  "write them on 0..100 to silence this")
+    elif max(values) == 1:
+        notes.add("every salience is 0 or 1: read on stakes' 0..100 scale (1 = almost indifferent); "
+                  "if they are fractions, write 0 and 100")
+
+
+def _check_positions(table: _Table) -> None:
+    for s, row in zip(table.stances, table.rows, strict=True):
+        issue = table.issues[s["issue"]]
+        lo, hi = issue.get("scale_min", 0.0), issue.get("scale_max", 100.0)
+        if not lo <= s["position"] <= hi:
+            raise ScenarioError(f"position {s['position']:g} is outside the issue's scale", file=table.file,
+                                row=row, actor=s["actor"], issue=s["issue"], field="position",
+                                expected=f"{lo:g}..{hi:g}" + ("" if "scale_min" in issue or "scale_max" in issue
+                                                               else " (or declare scale_min/scale_max)"))
 
 
 def to_tidy_frame(scenario: Scenario) -> pd.DataFrame:

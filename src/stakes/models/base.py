@@ -1,7 +1,8 @@
 """The model registry and the result every model returns.
 
 A model is a pure function ``run(arrays: ScenarioArrays, **params) -> ModelResult`` over the batch axis.
-Register it once with :func:`register`; ``stakes models`` lists the registry.
+Its module registers it once with :func:`register`; the lookups (:func:`stakes.models.get_model`, ...) live in
+:mod:`stakes.models`, which imports the model modules first. This module imports none of them, nor its package.
 """
 
 from __future__ import annotations
@@ -152,34 +153,6 @@ def register(spec: ModelSpec) -> ModelSpec:
         for p in spec.parameters))
     _REGISTRY[spec.id] = spec
     return spec
-
-
-def get_model(model_id: str) -> ModelSpec:
-    from . import _load_all
-
-    _load_all()
-    try:
-        return _REGISTRY[model_id]
-    except KeyError:
-        raise OptionError(f"unknown model '{model_id}' (known: {', '.join(_REGISTRY)})") from None
-
-
-def is_registered(model_id: str) -> bool:
-    from . import _load_all
-
-    _load_all()
-    return model_id in _REGISTRY
-
-
-def list_models() -> list[ModelSpec]:
-    from . import _load_all
-
-    _load_all()
-    return list(_REGISTRY.values())
-
-
-def run_model(model_id: str, arrays: ScenarioArrays, params: dict[str, Any] | None = None) -> ModelResult:
-    return get_model(model_id).run_checked(arrays, params)
 
 
 def check_finite(result: ModelResult, arrays: ScenarioArrays, variant: str | None = None) -> ModelResult:

@@ -11,55 +11,21 @@ has a handler module in this package that recognises its folder and returns :cla
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from ..errors import OptionError
+from .cases import HANDLERS, CaseHandler, ValidationRow, register_case
 
-
-@dataclass(frozen=True)
-class ValidationRow:
-    case: str
-    issue: str
-    actor: str | None
-    model: str
-    value: float
-    reference: float
-    kind: Literal["outcome", "replication"]
-
-    @property
-    def error(self) -> float:
-        return self.value - self.reference
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "error": self.error}
-
-
-@dataclass(frozen=True)
-class CaseHandler:
-    name: str
-    detect: Callable[[Path], bool]
-    run: Callable[[Path], list[ValidationRow]]
-
-
-_HANDLERS: list[CaseHandler] = []
 CASE_MODULES = ("bdm1994", "ktab_soe", "decide_cop21", "landscape_furnas")
 
 
-def register_case(handler: CaseHandler) -> CaseHandler:
-    _HANDLERS.append(handler)
-    return handler
-
-
 def _load_handlers() -> list[CaseHandler]:
-    if not _HANDLERS:
+    if not HANDLERS:
         for name in CASE_MODULES:
             importlib.import_module(f"{__name__}.{name}")
-    return _HANDLERS
+    return HANDLERS
 
 
 def default_cases_dir() -> Path:
@@ -86,3 +52,6 @@ def validate_cases(directory: Path | None = None) -> pd.DataFrame:
                 rows.extend(handler.run(folder))
     columns = ["case", "issue", "actor", "model", "value", "reference", "error", "kind"]
     return pd.DataFrame([r.as_dict() for r in rows], columns=columns)
+
+
+__all__ = ["CaseHandler", "ValidationRow", "default_cases_dir", "register_case", "validate_cases"]

@@ -18,7 +18,7 @@ from ..arrays import compile_scenario
 from ..io.yaml_io import scenario_from_dict
 from ..models import list_models
 from ..scenario import Scenario, slugify
-from . import CaseHandler, ValidationRow, register_case
+from .cases import CaseHandler, ValidationRow, register_case
 
 CASE = "bdm1994-emissions"
 DATA_FILE = "emission_standards_bdm1994.csv"
@@ -45,6 +45,8 @@ def bdm1994_scenario(folder: Path) -> Scenario:
         "issues": [{"id": "delay", "name": "Delay before standards apply (years)", "scale_min": 4.0,
                     "scale_max": 10.0}],
         "actors": actors, "stances": stances,
+        "outcomes": [{"issue": "delay", "value": ACTUAL_OUTCOME,
+                      "source": "Bueno de Mesquita (1994), p. 98, quoted by Scholz et al. (2011)"}],
     }, file=str(path))
 
 

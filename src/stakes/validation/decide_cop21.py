@@ -16,7 +16,7 @@ from pathlib import Path
 from ..arrays import compile_scenario
 from ..io.decide import read_decide
 from ..models import list_models
-from . import CaseHandler, ValidationRow, register_case
+from .cases import CaseHandler, ValidationRow, register_case
 
 CASE = "decide-cop21"
 DECIDE_FINAL = {

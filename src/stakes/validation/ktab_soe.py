@@ -24,7 +24,7 @@ from ..arrays import compile_scenario
 from ..errors import ScenarioError
 from ..io import load_scenario
 from ..models import list_models
-from . import CaseHandler, ValidationRow, register_case
+from .cases import CaseHandler, ValidationRow, register_case
 
 HISTORY_HEADER = "History of actor positions over time:"
 PROB_HEADER = "History of actors' winning probabilities:"

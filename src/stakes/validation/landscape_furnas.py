@@ -27,7 +27,7 @@ from ..alignment.energy import energy, frustration
 from ..alignment.exact import exact_landscape
 from ..alignment.propensity import Landscape, read_propensity_matrix
 from ..errors import ScenarioError
-from . import CaseHandler, ValidationRow, register_case
+from .cases import CaseHandler, ValidationRow, register_case
 
 CASE = "landscape-furnas-syria"
 ACTORS = "Actor_data.csv"

@@ -12,12 +12,14 @@ from fastapi.responses import HTMLResponse
 
 from ..checks import check_models
 from ..errors import OptionError, StakesError
-from ..models import get_model, list_models
+from ..models import get_model
 from ..variants import BASELINE
-from .api import ERRORS, Sid, file_response
+from .api import ERRORS, Sid, file_response, scenario_out
 from .context import CompareOut, JobOut, RunOut, RunRequest, RunSummary, ScenarioOut, WebContext, get_ctx
 from .jobs import JOB_ID
 from .limits import check_work
+from .lookups import default_models, get_record, run_summaries
+from .reporting import report_html
 from .runs import RUN_ID, RunRecord
 from .tasks import forecast_task, simulation_task
 from .workspace import NotFound, StaleEdit
@@ -26,12 +28,6 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 Ctx = Annotated[WebContext, Depends(get_ctx)]
 JobId = Annotated[str, PathParam(pattern=JOB_ID)]
 RunId = Annotated[str, PathParam(pattern=RUN_ID)]
-
-
-def default_models(scenario_models: list[str]) -> list[str]:
-    known = {m.id for m in list_models()}
-    chosen = [m for m in scenario_models if m in known]
-    return chosen or ["weighted-mean"]
 
 
 @router.post("/scenarios/{sid}/runs", response_model=JobOut, status_code=202,
@@ -82,17 +78,6 @@ def cancel_job(job_id: JobId, ctx: Ctx) -> dict[str, Any]:
     return job.public()
 
 
-def get_record(ctx: WebContext, run_id: str) -> RunRecord:
-    record = ctx.runs.get(run_id)
-    if record is None and ctx.store is not None:
-        from .store_bridge import load_stored
-
-        record = load_stored(ctx, run_id)
-    if record is None:
-        raise NotFound(f"no run '{run_id}'")
-    return record
-
-
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
@@ -101,13 +86,7 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 @router.get("/runs", response_model=list[RunSummary], summary="Runs of this server and of the run store")
 def list_runs(ctx: Ctx) -> list[dict[str, Any]]:
-    out = [r.summary() for r in ctx.runs.list()]
-    if ctx.store is not None:
-        from .store_bridge import stored_summaries
-
-        seen = {r["stored_id"] for r in out if r["stored_id"]}
-        out += [s for s in stored_summaries(ctx) if s["stored_id"] not in seen]
-    return out
+    return run_summaries(ctx)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, summary="A run's results, trajectories and verdicts")
@@ -128,8 +107,6 @@ def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
 @router.post("/runs/{run_id}/scenario", response_model=ScenarioOut, status_code=201,
              summary="Open the scenario a run was made with in the workspace, for editing")
 def open_run_scenario(run_id: RunId, ctx: Ctx, response: Response) -> dict[str, Any]:
-    from .api import scenario_out
-
     rec = get_record(ctx, run_id)
     return scenario_out(ctx.workspace.add(rec.scenario, origin=f"run {rec.id}"), response)
 
@@ -156,8 +133,6 @@ def results_parquet(run_id: RunId, ctx: Ctx) -> Response:
 
 @router.get("/runs/{run_id}/report.html", responses=file_response("text/html"), summary="The run's HTML report")
 def report(run_id: RunId, ctx: Ctx, download: bool = False) -> HTMLResponse:
-    from .reporting import report_html
-
     rec = get_record(ctx, run_id)
     headers = {"Content-Disposition": f'attachment; filename="{rec.id}-report.html"'} if download else {}
     return HTMLResponse(report_html(rec), headers=headers)

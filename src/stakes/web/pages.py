@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import __version__
 from ..models import list_models
 from ..scenarios import builtin_names
 from ..variants import BASELINE
-from .api_runs import default_models, get_record, list_runs
 from .context import WebContext, get_ctx
+from .lookups import default_models, get_record, run_summaries
 from .runs import RUN_ID
+from .templating import templates
 from .workspace import SCENARIO_ID
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(default=True, default_for_string=True))
-templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
 Ctx = Annotated[WebContext, Depends(get_ctx)]
 
@@ -38,7 +33,7 @@ def favicon() -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, ctx: Ctx) -> HTMLResponse:
-    runs = list(reversed(list_runs(ctx)))  # newest first
+    runs = list(reversed(run_summaries(ctx)))  # newest first
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for r in runs:  # the scenarios runs were made with: the newest run of each (id, title)
         latest.setdefault((r["scenario"], r["title"]), r)
@@ -80,4 +75,4 @@ def api_docs(request: Request) -> HTMLResponse:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, ctx: Ctx) -> HTMLResponse:
-    return _page(request, "compare.html", runs=list_runs(ctx))
+    return _page(request, "compare.html", runs=run_summaries(ctx))

@@ -7,6 +7,7 @@ the same report. Without the ``report`` extra, a plain self-contained page with 
 from __future__ import annotations
 
 from .runs import RunRecord
+from .templating import templates
 
 
 def report_html(rec: RunRecord) -> str:
@@ -23,8 +24,6 @@ def report_html(rec: RunRecord) -> str:
 
 
 def _fallback(rec: RunRecord) -> str:
-    from .pages import templates
-
     return templates.get_template("report_fallback.html").render(
         run=rec.summary(), scenario=rec.scenario,
         columns=list(rec.frame.columns), rows=rec.frame.astype(object).values.tolist(),

@@ -1,4 +1,4 @@
-"""KTAB's Spatial Model of Politics — one turn and the run loop, batched (formulas and sources: ``smp.py``).
+"""KTAB's Spatial Model of Politics — one turn and the run loop, batched (formulas and sources: ``smp/__init__.py``).
 
 Shapes: ``x`` positions ``(B, n, d)`` on [0, 1], ``s`` saliences ``(B, n, d)``, ``c`` capabilities ``(B, n)``.
 Ideals track positions (KTAB's CSV runs use the identity accommodation matrix).
@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .smp_core import (
+from .kernels import (
     MIN_BARGAIN_WEIGHT,
     MIN_CHALLENGE_COALITION,
     MIN_SIG_EDU,

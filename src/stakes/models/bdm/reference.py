@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
-from ..errors import OptionError
-from .base import ModelResult
+from ...arrays import ScenarioArrays
+from ...errors import OptionError
+from ..base import ModelResult
+from .stable import HORIZON, stable_summary
 
-CHOICES = {"report": ("mean-of-rounds", "final-round"), "probability": ("scholz", "pairwise"),
+CHOICES = {"report": ("stable", "mean-of-rounds", "final-round"), "probability": ("scholz", "pairwise"),
            "perception": ("receiver", "own")}
 
 
@@ -135,7 +136,7 @@ def _round(x: list[float], c: list[float], s: list[float], span: float, mid: flo
 
 
 def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
-                  tolerance: float = 1e-9, report: str = "mean-of-rounds", probability: str = "scholz",
+                  tolerance: float = 1e-9, report: str = "stable", probability: str = "scholz",
                   perception: str = "receiver", engine: str = "auto") -> ModelResult:
     """Run by run, issue by issue: the same result as :func:`stakes.models.bdm.bdm` (slowly).
 
@@ -177,7 +178,17 @@ def bdm_reference(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: fl
                 record(t, x)
             settled[b, k] = stopped
     forecast = forecasts[:, -1].copy()
+    extra: dict[str, Any] = {"mean": means}
     if report == "mean-of-rounds" and rounds > 0:  # settled runs report their fixed point, others the cycle mean
         forecast = np.where(settled, forecast, forecasts[:, 1:].mean(axis=1))
+    elif report == "stable":
+        long = forecasts, settled
+        if rounds < HORIZON:
+            res = bdm_reference(arrays, HORIZON, Q, T, tolerance, "final-round", probability, perception)
+            long = res.forecasts, res.extra["settled"]
+        summary = stable_summary(*long)
+        forecast = summary.pop("forecast")
+        extra.update(summary)
+    extra.setdefault("settled", settled)
     return ModelResult(model="bdm", forecast=forecast, positions=positions, forecasts=forecasts, rounds=ran,
-                       extra={"mean": means})
+                       extra=extra)

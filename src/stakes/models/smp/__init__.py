@@ -32,11 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
-from ..errors import OptionError
-from .base import ModelResult, ModelSpec, Parameter, register
-from .smp_batch import run_batch, win_probabilities
-from .smp_core import (
+from ...arrays import ScenarioArrays
+from ...errors import OptionError
+from ..base import ModelResult, ModelSpec, Parameter, register
+from .kernels import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
     BIG_R_RANGES,
@@ -48,6 +47,7 @@ from .smp_core import (
     VOTING_RULES,
     SMPOptions,
 )
+from .numpy import run_batch, win_probabilities
 
 CHUNK_ELEMENTS = 1 << 16
 """Runs are processed in chunks of about this many B·n³ elements: the (B, n, n, n) temporaries then stay in
@@ -141,8 +141,8 @@ def smp(arrays: ScenarioArrays, **params: Any) -> ModelResult:
 
 
 def smp_reference(arrays: ScenarioArrays, **params: Any) -> ModelResult:
-    """The plain per-run implementation (``smp_reference.py``), one run after another."""
-    from .smp_reference import run_one
+    """The plain per-run implementation (``smp/reference.py``), one run after another."""
+    from .reference import run_one
 
     opt = options_from(params)
     x, s, c = scalar_inputs(arrays, params.get("capability_scale", "max-100"))

@@ -16,8 +16,8 @@ behaviour only, no code). Full procedure and every choice: ``docs/decisions/exch
   Round outcome = O of the voting positions; next round starts from
   x' = (1 − s)·0.4·y + 0.1·y + (1 − 0.4(1 − s) − 0.1)·x.
 
-Engines (``engine``): ``"numpy"`` = the batched numpy engine (exchange_engine.py); ``"numba"`` = the compiled
-kernel (exchange_numba.py, optional extra ``fast``), the same exchanges and outcomes bit for bit; ``"auto"``
+Engines (``engine``): ``"numpy"`` = the batched numpy engine (exchange/numpy.py); ``"numba"`` = the compiled
+kernel (exchange/numba.py, optional extra ``fast``), the same exchanges and outcomes bit for bit; ``"auto"``
 (default) = numba when it can be imported, else numpy. numba is imported on the first such run, never with stakes.
 
 Ties (``tie_break``): ``"first"`` (default) rounds gains to 1e-12 and gives a tie to the candidate created first
@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import ScenarioArrays
-from ..errors import OptionError
-from .base import ModelResult, ModelSpec, Parameter, register
-from .exchange_engine import run_rounds
-from .exchange_reference import FIXED_WEIGHT, SALIENCE_WEIGHT, run_reference
+from ...arrays import ScenarioArrays
+from ...errors import OptionError
+from ..base import ModelResult, ModelSpec, Parameter, register
+from .constants import FIXED_WEIGHT, SALIENCE_WEIGHT
+from .numpy import run_rounds
+from .reference import run_reference
 
 MEMORY_CELLS = 20_000_000
 """Rough cap on the cells of the per-candidate state of one chunk of the batch."""
@@ -67,7 +68,7 @@ def _numba_kernel(engine: str, arithmetic: str):
     if engine == "numpy" or arithmetic == "decimal":
         return None
     try:
-        from .exchange_numba import run_rounds as kernel
+        from .numba import run_rounds as kernel
     except (ImportError, OSError, RuntimeError) as err:  # not installed, or numba cannot set itself up here
         if engine == "numba":
             raise OptionError("model 'exchange': engine='numba' needs the numba package "

@@ -12,14 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
-SALIENCE_WEIGHT = 0.4
-FIXED_WEIGHT = 0.1
-EPS = 1e-10
-CROSS_TOL = 1e-9
-"""Float mode: an outcome within this distance of the partner's position reaches it rather than passes it
-(the exact-arithmetic case Decide's decimals see; floats would flip it on the last bit)."""
-GAIN_QUANTUM = 1e-12
-"""Gains are compared after rounding to this grid, so exchanges whose gains are equal in exact arithmetic tie."""
+from .constants import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
 
 
 def quantize(gain: float | Decimal) -> int:

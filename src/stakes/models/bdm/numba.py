@@ -1,7 +1,7 @@
 """Compiled (numba) rounds for the BdM expected-utility model: the same model as :mod:`stakes.models.bdm`.
 
 Formulas, sources (Scholz, Calbert & Smith 2011, §§3–6 and the appendix) and every reading are those of the
-numpy engine (module docstring of ``bdm.py``; docs/decisions/bdm.md); this module only replaces its inner
+numpy engine (module docstring of ``bdm/__init__.py``; docs/decisions/bdm.md); this replaces its inner
 loop, ``_run_rows``, by one fused loop per (run × issue) row, rows spread over threads with ``prange``.
 Per row and round, on the m actors with a stance:
 
@@ -10,7 +10,7 @@ Per row and round, on the m actors with a stance:
   h_p = Σ_{u_k<u_p} w_k (u_p − u_k) (and the mirror image for q), all from prefix sums of w and w·u, the
   index of μ found by a pointer that only moves forward as q grows;
 * risk at r = 1 in closed form, then EU/4 with two exponentials per ordered pair, offers and the tie rules
-  exactly as in ``bdm._round`` (same TIE, same order of operations where rounding could matter).
+  exactly as in ``bdm.numpy._round`` (same TIE, same order of operations where rounding could matter).
 
 Importing this module imports numba but compiles nothing: the kernel compiles on its first call (cached on
 disk next to this file when that directory is writable, see ``_jit``).
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-TIE = 1e-12  # = bdm.TIE (kept literal here: this module must not import bdm, which imports it lazily)
+TIE = 1e-12  # = bdm.numpy.TIE (kept literal: the compiled kernel does not depend on the numpy engine)
 
 
 def _jit(**kw):
@@ -96,7 +96,7 @@ def _sort(x, order):  # pragma: no cover - compiled
 
 @_jit()
 def _median(x, w, order, fallback):  # pragma: no cover - compiled
-    """The lower weighted median (as ``bdm._median``: the first sorted position reaching half the weight)."""
+    """The lower weighted median (as ``bdm.numpy._median``: the first sorted position reaching half the weight)."""
     m = x.shape[0]
     _sort(x, order)
     total = 0.0
@@ -176,7 +176,7 @@ def _risk(x, s, w, span, mid, q, t_fixed, scholz, sup, prob, d, e, r, sec, order
 
 @_jit()
 def _offers_general(x, s, q, t_fixed, receiver, prob, d, e, r, av, bv, cls):  # pragma: no cover - compiled
-    """a = EU_ij/4, b = EU_ji/4 as i sees them (``bdm._eu4``, ``bdm._better_worse``) for every ordered pair."""
+    """a = EU_ij/4, b = EU_ji/4 as i sees them (``bdm.numpy._eu4``, ``_better_worse``) for every ordered pair."""
     m = x.shape[0]
     fixed = not np.isnan(t_fixed)
     for i in range(m):
@@ -268,7 +268,7 @@ def _offers_fast(x, s, prob, d, r, av, bv, cls, todo, alpha, beta, sure_d):  # p
 def _choose(x, d, av, bv, cls, new):  # pragma: no cover - compiled
     """Each i takes a lost conflict (least move), else the most enforceable compromise, else a capitulation.
 
-    Ties as ``bdm._round``: offers within TIE of the least move → the lower position; equally enforceable
+    Ties as ``bdm.numpy._round``: offers within TIE of the least move → the lower position; equally enforceable
     compromises → least move, then the lower position.
     """
     m = x.shape[0]

@@ -1,4 +1,4 @@
-"""KTAB's Spatial Model of Politics — the batched numpy kernels (formulas and sources: ``smp.py``).
+"""KTAB's Spatial Model of Politics — the batched numpy kernels (formulas and sources: ``smp/__init__.py``).
 
 Everything here works on ``[0, 1]`` positions with a leading batch axis ``B``: positions ``x`` ``(B, n, d)``,
 saliences ``s`` ``(B, n, d)``, scalar capabilities ``c`` ``(B, n)``. No loop over runs or actor pairs; the

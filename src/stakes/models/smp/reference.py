@@ -1,8 +1,8 @@
-"""KTAB's Spatial Model of Politics — the plain per-run reference (formulas and sources: ``smp.py``).
+"""KTAB's Spatial Model of Politics — the plain per-run reference (formulas and sources: ``smp/__init__.py``).
 
 One run, Python loops over actors in the order of KTAB's C++ (SMPState::setAllAUtil, probEduChlg,
 bestChallenge, interpolateBrgn, updateBestBrgnPositions, smpStopFn). Slow; tests compare the batched
-implementation (``smp_batch.py``) against it. The elementwise rules (vote, victory, bsUtil, ...) are shared.
+implementation (``smp/numpy.py``) against it. The elementwise rules (vote, victory, bsUtil, ...) are shared.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .smp_core import (
+from .kernels import (
     MIN_BARGAIN_WEIGHT,
     MIN_CHALLENGE_COALITION,
     MIN_COALITION,

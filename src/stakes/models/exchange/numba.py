@@ -1,6 +1,6 @@
 """Compiled (numba) kernel of the exchange model's float engine: one run per call, ``prange`` over the batch.
 
-Same procedure as :mod:`stakes.models.exchange_engine` (Stokman & van Oosten 1994, ch. 6; Decide's equal-gain
+Same procedure as :mod:`stakes.models.exchange.numpy` (Stokman & van Oosten 1994, ch. 6; Decide's equal-gain
 model; every step in ``docs/decisions/exchange.md``), written as plain loops over one run's candidate exchanges.
 Every float is computed with the same operations in the same order as the numpy engine (sums over actors in
 actor order, no fast-math, no fused multiply-add), so both engines make the same exchanges bit for bit; the
@@ -15,8 +15,8 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from .exchange_engine import run_rounds as run_engine
-from .exchange_reference import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
+from .constants import CROSS_TOL, EPS, FIXED_WEIGHT, GAIN_QUANTUM, SALIENCE_WEIGHT
+from .numpy import run_rounds as run_engine
 
 # float columns of a candidate (F): current supply positions, own positions on the demand issue, moves, gain,
 # move histories (min, max, sum) of i and j, Σ w (upd − x) on p and q, then the round constants (engine's const)
@@ -318,7 +318,7 @@ def run_batch(x, s, c, mask, w, den, rounds, decide, sw, fw, outcomes, voting, s
 def run_rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, rounds: int, tie_break: str,
                log_row: int | None = 0, salience_weight: float = SALIENCE_WEIGHT,
                fixed_weight: float = FIXED_WEIGHT):
-    """Drop-in for :func:`stakes.models.exchange_engine.run_rounds` (same arguments, same results).
+    """Drop-in for :func:`stakes.models.exchange.numpy.run_rounds` (same arguments, same results).
 
     With a single issue no exchange is possible; the numpy engine then runs it, because numpy sums a lone
     column over actors pairwise, and only that keeps the outcomes' last bits identical."""
