@@ -42,7 +42,10 @@ def test_default_builtin_is_the_seed(scenario: Scenario) -> None:
     assert scenario.id == "ukraine-2024-07"
     assert scenario.stakes == 1
     assert scenario.as_of is not None and scenario.as_of <= LATEST_DATE
-    assert set(scenario.default_models) == {"bdm", "weighted-mean"}
+    # no models declared: the calibrated ensemble judges the theses, with the models it combines beside it
+    assert scenario.models == ()
+    assert scenario.default_model == "ensemble"
+    assert {"bdm", "weighted-mean", "smp", "nash"} <= set(scenario.default_models)
 
 
 def test_required_actors_issues_variants(scenario: Scenario) -> None:

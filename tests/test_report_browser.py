@@ -79,3 +79,30 @@ def test_report_screenshot_with_the_chromium_command_line(tmp_path):
                           cwd=tmp_path)
     assert png.exists(), proc.stderr[-2000:]
     _non_blank(png)
+
+
+def test_report_shows_intervals_and_diagnostics_in_chromium(tmp_path):
+    """The ensemble's 90 % interval and the diagnostics are on the page, next to the numbers they concern."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    sc = scenario_from_dict(rich_dict())
+    result = forecast(sc, models=["ensemble", "weighted-mean", "bdm", "nash"])
+    kinds = {d.kind for d in result.diagnostics()}
+    assert kinds, "the rich scenario should raise at least one diagnostic"
+    report = write_report(sc, tmp_path / "report.html", forecast_result=result)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(report.as_uri(), wait_until="load")
+            intervals = page.eval_on_selector_all("#forecast span.interval", "els => els.map(e => e.textContent)")
+            shown = page.eval_on_selector_all("#forecast li.diagnostic",
+                                              "els => els.map(e => [e.dataset.kind, e.offsetHeight])")
+            marks = page.eval_on_selector_all("#forecast sup.diag-mark", "els => els.length")
+        finally:
+            browser.close()
+    n_issues = len(sc.issues)
+    n_variants = 1 + len(sc.variants)
+    assert len(intervals) == n_issues * n_variants
+    assert all(t.startswith("[") and "–" in t for t in intervals)
+    assert {k for k, _ in shown} == kinds - {"domain"} and all(h > 0 for _, h in shown)
+    assert marks > 0

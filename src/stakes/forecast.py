@@ -147,6 +147,10 @@ class Forecast:
                 continue
             variant = thesis.variant or BASELINE
             model = thesis_model(thesis, self.scenario)
+            note = ""
+            if (variant, model) not in self.results and variant in self.variants and self.models:
+                note = f"judged by {self.models[0]} ('{model}' was not run); "
+                model = self.models[0]  # the user's pick judges every thesis
             res = self.results.get((variant, model))
             if res is None:
                 out.append(Verdict(thesis.id, variant, model, None,
@@ -159,7 +163,7 @@ class Forecast:
                 continue
             samples, how = self.predictive_samples(variant, model)
             p = float(np.mean(judge_forecast(thesis, arr, samples))) if samples is not None else float(point[0])
-            detail = f"{describe_forecast(thesis, arr, res.forecast)} P = {p:.2f} ({how})"
+            detail = f"{note}{describe_forecast(thesis, arr, res.forecast)} P = {p:.2f} ({how})"
             out.append(Verdict(thesis.id, variant, model, verdict_from_probability(p), detail, round(p, 4)))
         if sides and any(isinstance(t, SideThesis) for t in self.scenario.theses):
             from .alignment import judge_side_theses

@@ -25,10 +25,10 @@ from .cases import Cases
 JOINT_MODELS = frozenset({"smp", "exchange"})
 """Models whose forecast on one issue depends on the other issues of the scenario."""
 
-MC_RUNS_CAP = {"smp": 10}
-"""Monte Carlo runs per case at most, by model: KTAB's SMP costs ~10 ms per case-run (O(n³) per turn,
-no compiled engine yet), so 200 runs of 184 cases would take ~40 minutes; its distribution is estimated from
-the first 10 runs (the same draws as every other model's first 10)."""
+MC_RUNS_CAP = {"smp": 0}
+"""Monte Carlo runs per case at most, by model (0 = the point forecast only). KTAB's SMP costs ~30 ms per
+case-run on DEU (O(n³) per turn; no compiled engine yet): 200 runs of 184 cases would take over 15 minutes and
+even 10 runs take a minute, so under ``--runs`` SMP keeps its point forecast and its CRPS/coverage are null."""
 
 DEFAULT_SPREADS = SpreadOverride(position=5.0, salience=10.0, capability=0.2)
 """Input uncertainty of a backtest's Monte Carlo when the data declare none: position sd 5 % of the scale,
@@ -74,6 +74,8 @@ def run_model_on_cases(cases: Cases, model_id: str, params: dict[str, Any] | Non
         return ModelRuns(model_id, point, None)
     perturbed = inputs if inputs is not None else case_inputs(cases, runs, seed, spreads)
     cap = MC_RUNS_CAP.get(model_id)
+    if cap == 0:
+        return ModelRuns(model_id, point, None)
     if cap is not None and perturbed.n_batch > cap:
         perturbed = perturbed.take(slice(0, cap))
     return ModelRuns(model_id, point, run_stacked(model_id, perturbed, params))

@@ -12,7 +12,7 @@ import importlib
 from .app import app, main
 
 COMMAND_MODULES = ("forecast", "models", "scenarios", "validate", "backtest", "simulate", "sensitivity", "sweep",
-                   "align", "runs", "report", "serve", "power")
+                   "align", "runs", "ledger", "report", "serve", "power")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -68,7 +68,10 @@ def _change_text(c: Any) -> str:
 
 
 def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+    """Per issue: the forecast table (with the 90 % interval of models that have one, and numbered marks for
+    the diagnostics), the diagnostics themselves and the figure."""
     frame = tables.get("forecast")
+    quantiles, diagnostics = tables.get("quantiles"), tables.get("diagnostics")
     if frame is None or frame.empty:
         return None
     names = {a.id: a.name for a in sc.actors}
@@ -80,15 +83,29 @@ def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str,
         if sub.empty:
             continue
         models = list(dict.fromkeys(sub["model"]))
+        bands = _index(quantiles[quantiles["issue"] == issue.id] if quantiles is not None else None,
+                       ["variant", "model"])
+        notes = diagnostics[diagnostics["issue"] == issue.id] if diagnostics is not None else None
+        notes = notes[notes["kind"] != "domain"] if notes is not None else None
         rows = []
         for variant in dict.fromkeys(sub["variant"]):
             vals = sub[sub["variant"] == variant].set_index("model")["value"]
-            rows.append({"variant": variant, "cells": [fmt(vals.get(m)) for m in models]})
+            cells = []
+            for m in models:
+                band = bands.get((variant, m))
+                marks = [] if notes is None else [k + 1 for k, n in enumerate(notes.itertuples())
+                                                  if n.variant == variant and n.model in (m, "*")]
+                cells.append({"value": fmt(vals.get(m)),
+                              "interval": None if band is None else f"{fmt(band['q05'], 0)}–{fmt(band['q95'], 0)}",
+                              "marks": marks})
+            rows.append({"variant": variant, "cells": cells})
         pos = positions[positions["issue"] == issue.id] if len(positions) else None
         out.append({"id": issue.id, "name": issue.name, "models": models, "rows": rows,
                     "anchors": [f"{a.value:g} = {a.label}" for a in issue.anchors],
+                    "diagnostics": [] if notes is None else notes.to_dict(orient="records"),
                     "svg": plots.forecast_plot(issue, sub, pos)})
-    return {"issues": out}
+    domain = [] if diagnostics is None else sorted(set(diagnostics.loc[diagnostics["kind"] == "domain", "message"]))
+    return {"issues": out, "domain": domain}
 
 
 def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
@@ -213,6 +230,8 @@ def theses_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> list[dict[s
         holds = None if v is None else v.get("holds")
         verdict = "not computed" if v is None else ("n/a" if holds is None or pd.isna(holds)
                                                     else ("holds" if bool(holds) else "fails"))
+        if p is None and v is not None and v.get("probability") is not None and not pd.isna(v.get("probability")):
+            p = {"probability": v.get("probability")}  # the forecast's own (the ensemble's distribution)
         prob = None if p is None else p.get("probability")
         rows.append({
             "id": th.id, "kind": th.kind, "claim": th.claim, "variant": variant, "what": _thesis_text(th),

@@ -12,11 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-VERDICT_COLUMNS = ["thesis", "variant", "model", "holds", "detail"]
+VERDICT_COLUMNS = ["thesis", "variant", "model", "holds", "probability", "detail"]
+QUANTILE_COLUMNS = ["variant", "model", "issue", "q05", "q25", "q50", "q75", "q95"]
+DIAGNOSTIC_COLUMNS = ["variant", "issue", "model", "kind", "message"]
 
 
 def verdicts_frame(verdicts: Any) -> pd.DataFrame:
-    """``thesis, variant, model, holds, detail`` from a list of :class:`stakes.theses.Verdict`."""
+    """``thesis, variant, model, holds, probability, detail`` from a list of :class:`stakes.theses.Verdict`."""
     rows = [{c: getattr(v, c, None) for c in VERDICT_COLUMNS} for v in verdicts or []]
     frame = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
     frame["holds"] = frame["holds"].astype(object)
@@ -24,9 +26,27 @@ def verdicts_frame(verdicts: Any) -> pd.DataFrame:
 
 
 def forecast_tables(result: Any) -> dict[str, pd.DataFrame]:
-    """``forecast``, ``trajectories`` and ``verdicts`` of a :class:`stakes.forecast.Forecast`."""
+    """``forecast``, ``trajectories``, ``verdicts``, ``quantiles`` (models with a predictive distribution) and
+    ``diagnostics`` of a :class:`stakes.forecast.Forecast`."""
     return {"forecast": result.frame(), "trajectories": result.trajectories(),
-            "verdicts": verdicts_frame(result.verdicts())}
+            "verdicts": verdicts_frame(result.verdicts()), "quantiles": quantiles_frame(result),
+            "diagnostics": pd.DataFrame([d.to_dict() for d in result.diagnostics()], columns=DIAGNOSTIC_COLUMNS)}
+
+
+def quantiles_frame(result: Any) -> pd.DataFrame:
+    """``variant, model, issue, q05, q25, q50, q75, q95`` for every model that carries quantiles."""
+    from ..scoring import named_quantiles
+
+    rows = []
+    for variant, model in result.results:
+        q = result.quantiles(variant, model)
+        if q is None:
+            continue
+        named = named_quantiles(q)
+        for d, issue in enumerate(result.arrays[variant].issue_ids):
+            rows.append({"variant": variant, "model": model, "issue": issue,
+                         **{k: float(v[d]) for k, v in named.items()}})
+    return pd.DataFrame(rows, columns=QUANTILE_COLUMNS)
 
 
 MAX_STORED_DRAWS = 200_000

@@ -82,11 +82,13 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
 
     from .api import router as api_router
     from .api_runs import router as runs_router
+    from .ledger import router as ledger_router
     from .pages import router as pages_router
 
     app.include_router(api_router)
     app.include_router(runs_router)
     app.include_router(pages_router)
+    app.include_router(ledger_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: in-flight cap, Host/Origin, token, body size, body time, headers
     app.add_middleware(HeadersMiddleware, page_csp=PAGE_CSP, report_csp=REPORT_CSP)
