@@ -220,3 +220,17 @@ def test_decimal_arithmetic_with_stakes_tie_rule_runs():
     flt = run_model("exchange", arr, {"arithmetic": "float", "tie_break": "first", "engine": "numpy"}).forecast
     assert dec.shape == flt.shape == (1, 13)
     assert np.all((dec >= 0) & (dec <= 100))
+
+
+def test_default_tie_rule_does_not_depend_on_row_order(cop21):
+    """COP21 has tied gains (identical actor profiles): shuffling actors and issues leaves every forecast of
+    the default rule unchanged; tie_break='decide' follows the file order, as Decide does."""
+    from stakes.models.exchange import _reorder
+
+    rng = np.random.default_rng(11)
+    actors, issues = rng.permutation(cop21.n_actors), rng.permutation(cop21.n_issues)
+    shuffled = _reorder(cop21, actors, issues)
+    a = get_model("exchange").run(cop21, rounds=3)
+    b = get_model("exchange").run(shuffled, rounds=3)
+    np.testing.assert_array_equal(a.forecast[:, issues], b.forecast)
+    np.testing.assert_array_equal(a.positions[:, :, actors][..., issues], b.positions)

@@ -168,7 +168,7 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
 
     monkeypatch.setitem(model_base._REGISTRY, "test-boom", ModelSpec("test-boom", "boom", "fails", "-", _boom))
     url = f"sqlite:///{tmp_path / 'runs.db'}"
-    with TestClient(create_app(db_url=url, start_method="fork")) as c:
+    with TestClient(create_app(db_url=url, start_method="fork"), base_url="http://127.0.0.1") as c:
         sid = upload(c, SMALL_YAML).json()["id"]
         failed = run_and_wait(c, sid, models=["test-boom"])
         assert failed["status"] == "failed" and "model crashed" in failed["error"]
@@ -183,7 +183,7 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
         other = store.record("forecast", loads_yaml(SMALL_YAML), {"forecast": frame}, seed=None)
         store.record("sensitivity", loads_yaml(SMALL_YAML), {"drivers": frame})
     # a new server on the same store lists the run with its seed and version, and serves it
-    with TestClient(create_app(db_url=url, start_method="fork")) as c:
+    with TestClient(create_app(db_url=url, start_method="fork"), base_url="http://127.0.0.1") as c:
         runs = c.get("/api/runs").json()
         assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7), (f"s{other}", None)]
         assert runs[0]["version"] and c.get(f"/api/runs/s{other}").json()["models"] == ["mean"]
@@ -198,7 +198,7 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
 
 def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():
     pytest.importorskip("sqlalchemy")
-    with TestClient(create_app(store=BrokenStore(), start_method="fork")) as c:
+    with TestClient(create_app(store=BrokenStore(), start_method="fork"), base_url="http://127.0.0.1") as c:
         sid = upload(c, SMALL_YAML).json()["id"]
         job = run_and_wait(c, sid, models=["weighted-mean"])
         assert job["status"] == "failed" and "disk full" in job["error"] and job["run_id"] is None
@@ -225,7 +225,7 @@ def test_serve_binds_localhost_without_token_and_elsewhere_with_one(monkeypatch)
     assert out.exit_code == 0, out.output
     token = calls[-1]["app"].state.ctx.token
     assert token and len(token) >= 16 and f"?token={token}" in out.output and "token required" in out.output
-    with TestClient(calls[-1]["app"]) as c:
+    with TestClient(calls[-1]["app"], base_url="http://127.0.0.1") as c:
         assert c.get("/api/scenarios").status_code == 401
     assert is_local("::1") and is_local("127.0.0.2") and not is_local("192.168.1.4")
     assert runner.invoke(app, ["serve", "--token", "short"]).exit_code != 0

@@ -29,7 +29,7 @@ from stakes.web.runs import new_record  # noqa: E402
 from tests.web_fixtures import SMALL_YAML  # noqa: E402
 
 APP = create_app(limits=Limits(max_upload_bytes=200_000, job_seconds=10, max_running=1, max_queued=4),
-                 start_method="fork")
+                 start_method="fork", allowed_hosts=["testserver"])  # schemathesis ASGI calls use this Host
 _CTX = APP.state.ctx
 _SC = loads_yaml(SMALL_YAML)
 SID = _CTX.workspace.add(_SC, origin="test").id

@@ -108,4 +108,4 @@ def make_client(**kwargs: Any) -> Any:
     from stakes.web import create_app
 
     limits = kwargs.pop("limits", None)
-    return TestClient(create_app(limits=limits, start_method="fork", **kwargs))
+    return TestClient(create_app(limits=limits, start_method="fork", **kwargs), base_url="http://127.0.0.1")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .errors import ScenarioError
 from .scenario import Scenario
 
 
@@ -120,3 +121,16 @@ def compile_scenario(scenario: Scenario) -> ScenarioArrays:
         scale_max=scale_max,
         status_quo=status_quo,
     )
+
+
+def check_weights(arrays: ScenarioArrays, variant: str | None = None) -> None:
+    """Refuse a scenario in which some issue has no weight at all (every actor's capability × salience is 0,
+    or no actor has a stance on it): no weighted model can place an outcome there, and each would otherwise
+    fall back on an arbitrary point of the scale."""
+    total = arrays.weights().sum(axis=1)  # (B, d)
+    for d in np.flatnonzero(~(total > 0).all(axis=0)):
+        where = f"variant '{variant}': " if variant and variant != "baseline" else ""
+        raise ScenarioError(
+            f"{where}no actor has any weight on this issue (every capability × salience is 0)",
+            issue=arrays.issue_ids[int(d)], field="capability, salience",
+            expected="at least one actor with a stance, a positive capability and a positive salience")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .arrays import ScenarioArrays, compile_scenario
+from .arrays import ScenarioArrays, check_weights, compile_scenario
 from .models import ModelResult, get_model
 from .scenario import Scenario, SideThesis
 from .scoring import QUANTILE_LEVELS
@@ -197,6 +197,9 @@ def forecast(
     ``variants=None`` runs the baseline and every variant; pass ``["baseline"]`` for the baseline only.
     Parameters come from the scenario's ``parameters`` overlaid with ``params``.
     """
+    from .checks import check_models
+
+    check_models(scenario, list(models) if models else None)
     model_ids = list(models) if models else scenario.default_models
     specs = [get_model(m) for m in model_ids]
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
@@ -204,8 +207,9 @@ def forecast(
                       landscape=not models)  # only the models asked for: no landscape unless none were named
     for variant in variant_ids:
         arrays = compile_scenario(apply_variant(scenario, variant))
+        check_weights(arrays, variant)
         result.arrays[variant] = arrays
         for spec in specs:
             merged = {**scenario.model_params(spec.id), **(params or {}).get(spec.id, {})}
-            result.results[(variant, spec.id)] = spec.run(arrays, **spec.resolve(merged))
+            result.results[(variant, spec.id)] = spec.run_checked(arrays, merged, variant)
     return result

@@ -8,7 +8,7 @@ Conventions
 * Positions are written on each issue's own scale (``scale_min``..``scale_max``, default 0–100).
 * Salience is written on 0–100 in every file format (the analysts' convention); the array core divides by
   100 (:mod:`stakes.arrays`).
-* Capability is any non-negative number; only ratios between actors matter to the models.
+* Capability is any non-negative number up to 1e15; only ratios between actors matter to the models.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ Identifier = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 FORMAT_VERSION = 1
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PLUS_MINUS = re.compile(rf"(?P<value>{_NUMBER})\s*(?:±|\+/-|\+-)\s*(?P<sd>{_NUMBER})")
+MAX_MAGNITUDE = 1e15
+"""Largest capability, size, affinity and absolute scale value accepted: products and squares of such
+numbers, summed over thousands of actors and rounds, stay far from float overflow (1.8e308)."""
 
 
 class _Record(BaseModel):
@@ -26,6 +29,17 @@ def _finite(value: float | None, what: str) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ValueError(f"{what} must be a finite number, got {value}")
     return value
+
+
+def _bounded(value: float | None, what: str, hint: str = "") -> float | None:
+    """``value`` finite and within ±:data:`MAX_MAGNITUDE` (so the models' arithmetic cannot overflow)."""
+    _finite(value, what)
+    if value is not None and abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"{what} {value:g} is too large: at most {MAX_MAGNITUDE:g} in absolute value{hint}")
+    return value
+
+
+_RATIO_HINT = " (only ratios between actors matter: divide every capability by the same number)"
 
 
 class Source(_Record):
@@ -61,8 +75,8 @@ class Issue(_Record):
 
     @model_validator(mode="after")
     def _check_scale(self) -> Issue:
-        _finite(self.scale_min, "scale_min")
-        _finite(self.scale_max, "scale_max")
+        _bounded(self.scale_min, "scale_min", " (rescale the issue, e.g. to 0..100)")
+        _bounded(self.scale_max, "scale_max", " (rescale the issue, e.g. to 0..100)")
         if not self.scale_max > self.scale_min:
             raise ValueError(f"scale_max ({self.scale_max}) must be greater than scale_min ({self.scale_min})")
         for anchor in self.anchors:
@@ -84,10 +98,10 @@ class Actor(_Record):
     name: str
     capability: float = Field(ge=0)
     """Relative power to affect the outcome (only ratios between actors matter)."""
-    capability_sd: float | None = Field(default=None, ge=0)
+    capability_sd: float | None = Field(default=None, ge=0, le=5)
     """Uncertainty of the capability, as a relative standard deviation (0.2 = ±20 %)."""
     groups: tuple[str, ...] = ()
-    size: float | None = Field(default=None, gt=0)
+    size: float | None = Field(default=None, gt=0, le=MAX_MAGNITUDE)
     """Size in landscape theory (alignment); defaults to the capability."""
     rationale: str | None = None
     source: str | None = None
@@ -95,7 +109,7 @@ class Actor(_Record):
     @field_validator("capability")
     @classmethod
     def _finite_capability(cls, v: float) -> float:
-        return _finite(v, "capability")  # type: ignore[return-value]
+        return _bounded(v, "capability", _RATIO_HINT)  # type: ignore[return-value]
 
 
 class Stance(_Record):
@@ -108,8 +122,8 @@ class Stance(_Record):
     """How much the actor cares about the issue, on 0–100."""
     capability: float | None = Field(default=None, ge=0)
     """Issue-specific capability (Decide's per-row power); defaults to the actor's capability."""
-    position_sd: float | None = Field(default=None, ge=0)
-    salience_sd: float | None = Field(default=None, ge=0)
+    position_sd: float | None = Field(default=None, ge=0, le=MAX_MAGNITUDE)
+    salience_sd: float | None = Field(default=None, ge=0, le=100)
     rationale: str | None = None
     source: str | None = None
 
@@ -137,6 +151,11 @@ class Stance(_Record):
     def _finite_position(cls, v: float) -> float:
         return _finite(v, "position")  # type: ignore[return-value]
 
+    @field_validator("capability")
+    @classmethod
+    def _finite_capability(cls, v: float | None) -> float | None:
+        return _bounded(v, "capability", _RATIO_HINT)
+
 
 class Affinity(_Record):
     """Pairwise propensity of two actors to side together (landscape theory); symmetric.
@@ -153,7 +172,7 @@ class Affinity(_Record):
     @field_validator("value")
     @classmethod
     def _finite_value(cls, v: float) -> float:
-        return _finite(v, "value")  # type: ignore[return-value]
+        return _bounded(v, "value")  # type: ignore[return-value]
 
 
 ChangeOp = Literal[
@@ -188,7 +207,7 @@ class Change(_Record):
         if self.op != "remove_actor" and self.value is None:
             raise ValueError(f"change '{self.op}' needs a 'value'")
         if self.value is not None:
-            _finite(self.value, "value")
+            _bounded(self.value, "value")
         if self.op == "set_affinity" and self.other is None:
             raise ValueError("change 'set_affinity' needs 'other' (the second actor)")
         return self
@@ -256,13 +275,13 @@ Thesis = Annotated[ThresholdThesis | CloserThesis | SideThesis, Field(discrimina
 class Spread(_Record):
     """Default uncertainty of a scenario's inputs (standard deviations, or half-widths for ``uniform``)."""
 
-    position: float = Field(default=0.0, ge=0)
+    position: float = Field(default=0.0, ge=0, le=1000)
     """In percent of each issue's scale span (5 = 5 % of the span)."""
     salience: float = Field(default=0.0, ge=0, le=100)
     """On the 0–100 salience scale."""
     capability: float = Field(default=0.0, ge=0, le=5)
     """Relative (0.2 = ±20 %), applied multiplicatively (log-normal)."""
-    affinity: float = Field(default=0.0, ge=0)
+    affinity: float = Field(default=0.0, ge=0, le=MAX_MAGNITUDE)
     """In the affinities' own units."""
 
 
@@ -293,5 +312,5 @@ class AlignmentSettings(_Record):
     """How landscape theory derives propensities when ``affinities`` do not give every pair."""
 
     propensity: Literal["explicit", "derived", "explicit+derived"] = "explicit+derived"
-    group_bonus: float = 0.0
+    group_bonus: float = Field(default=0.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
     """Added to the propensity of two actors that share a group (e.g. NATO, EU)."""

@@ -212,7 +212,7 @@ def _sensitivity(scenario: Scenario, model: str | None, variant: str, samples: i
     x = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     batch = sample_arrays(arrays, spreads, factors, x)
     merged = {**scenario.model_params(model_id), **(params or {})}
-    forecast = spec.run(batch, **spec.resolve(merged)).forecast
+    forecast = spec.run_checked(batch, merged).forecast
     rows = []
     for j, issue in enumerate(arrays.issue_ids):
         y = forecast[:, j]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from .arrays import compile_scenario
-from .errors import OptionError
+from .checks import check_variants
+from .errors import OptionError, StakesError
 from .io import atomic_write_text, dump_yaml, load_yaml
 from .models import get_model, is_registered
 from .scenario import Scenario, SideThesis
-from .sweep import ChunkStore, chunk_path, read_manifest, run_chunks
+from .sweep import ChunkStore, check_chunk, read_chunk, read_manifest, run_chunks
 from .theses import judge_forecast, thesis_model
 from .uncertainty import SpreadOverride, apply_noise, draw_noise, resolve_spreads
 from .variants import BASELINE, apply_variant
@@ -92,7 +94,7 @@ def run_chunk(plan: SimulationPlan, index: int) -> dict[str, pd.DataFrame]:
         for m in plan.models:  # only the models asked for: a thesis whose model is not among them is not judged
             spec = get_model(m)
             merged = {**sc.model_params(m), **plan.params.get(m, {})}
-            forecasts[m] = spec.run(batch, **spec.resolve(merged)).forecast
+            forecasts[m] = spec.run_checked(batch, merged, variant).forecast
         d = batch.n_issues
         issue_col = _cat(np.tile(np.arange(d), size), sc.issue_ids)
         variant_col = _cat(np.full(size * d, plan.variants.index(variant)), plan.variants)
@@ -203,12 +205,10 @@ def make_plan(scenario: Scenario, runs: int, models: Sequence[str] | None = None
     model_ids = tuple(models) if models else tuple(m for m in scenario.simulation_models if is_registered(m))
     if not model_ids:
         raise OptionError(f"none of the scenario's models ({', '.join(scenario.simulation_models)}) is available")
-    for m in model_ids:
-        get_model(m)
+    for m in model_ids:  # unknown models and parameters out of bounds fail before any work starts
+        get_model(m).resolve({**scenario.model_params(m), **(params or {}).get(m, {})})
     variant_ids = tuple(variants) if variants else (BASELINE, *(v.id for v in scenario.variants))
-    for v in variant_ids:
-        if v != BASELINE:
-            apply_variant(scenario, v)  # raises a ScenarioError naming the unknown variant
+    check_variants(scenario, variant_ids)  # unknown variants, positions off the scale, issues without weight
     override = override or SpreadOverride()
     resolve_spreads(scenario, override)  # bad spreads fail before any work starts
     return SimulationPlan(scenario, int(runs), scenario.seed if seed is None else int(seed), model_ids,
@@ -219,7 +219,8 @@ def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None 
              variants: Sequence[str] | None = None, *, seed: int | None = None,
              override: SpreadOverride | None = None, params: dict[str, dict[str, Any]] | None = None,
              chunk_size: int | None = None, executor: Any = None, out: str | None = None,
-             progress: Callable[[int, int], None] | None = None, sides: bool = True) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None, sides: bool = True,
+             notify: Callable[[str], None] | None = None) -> SimulationResult:
     """Run ``runs`` perturbed copies of the scenario under each variant and model.
 
     ``executor``: None (in-process), a ``concurrent.futures`` executor or a ``dask.distributed.Client``.
@@ -230,12 +231,17 @@ def simulate(scenario: Scenario, runs: int = 1000, models: Sequence[str] | None 
     large for its batched engine — the ``runs`` column of :meth:`SimulationResult.thesis_table` says how many).
     """
     plan = make_plan(scenario, runs, models, variants, seed, override, params, chunk_size, sides)
-    return execute(plan, executor=executor, out=out, progress=progress)
+    return execute(plan, executor=executor, out=out, progress=progress, notify=notify)
 
 
 def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
-            progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+            progress: Callable[[int, int], None] | None = None,
+            notify: Callable[[str], None] | None = None) -> SimulationResult:
+    """Run (or resume) ``plan``; ``notify`` hears of chunks found damaged on disk, which are recomputed."""
     store = ChunkStore(out, plan.settings(), plan.n_chunks) if out is not None else None
+    if store is not None:
+        for i, reason in sorted(store.rejected.items()):
+            (notify or _warn)(f"chunk {i} in {store.folder} failed its check ({reason}); recomputing it")
     if store is not None and not (store.folder / SCENARIO_FILE).exists():
         atomic_write_text(store.folder / SCENARIO_FILE, dump_yaml(plan.scenario))  # reproducible from the folder
     frames: dict[int, dict[str, pd.DataFrame]] = {}
@@ -267,6 +273,10 @@ def execute(plan: SimulationPlan, executor: Any = None, out: str | None = None,
         interrupted = SimulationResult(plan, *_assemble(plan, frames), complete=False)
         raise SimulationInterrupted(interrupted) from None
     return SimulationResult(plan, *_assemble(plan, frames), complete=complete, side_theses=judge_sides(plan))
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 SIDE_RUNS_CAP = 200
@@ -338,9 +348,17 @@ def load_sweep(folder: str | Path) -> SimulationResult:
                           dict(settings["params"]), int(settings["chunk_size"]))
     if plan.settings() != settings:
         raise OptionError(f"{folder / SCENARIO_FILE} does not match the sweep's manifest")
-    frames = {i: {t: pd.read_parquet(chunk_path(folder, t, i)) for t in ("theses", "runs")}
-              for i in range(plan.n_chunks)
-              if all(chunk_path(folder, t, i).exists() for t in ("theses", "runs"))}
+    tables = ("theses", "runs")
+    checksums = read_manifest(folder).get("checksums") or {}
+    frames = {}
+    for i in range(plan.n_chunks):
+        reason = check_chunk(folder, tables, i, checksums)
+        if reason == "missing":
+            continue
+        if reason is not None:
+            raise StakesError(f"chunk {i} of {folder}: {reason}; rerun the same simulate command with --out "
+                              f"{folder} to recompute it")
+        frames[i] = {t: read_chunk(folder / t / f"chunk-{i:05d}.parquet") for t in tables}
     if not frames:
         raise OptionError(f"{folder} holds no finished chunk yet")
     complete = len(frames) == plan.n_chunks

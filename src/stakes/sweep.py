@@ -6,8 +6,10 @@
 * :func:`run_chunks` calls ``task(*args, index)`` for every chunk index, at most a few in flight per worker,
   and yields ``(index, result)`` as they finish.
 * :class:`ChunkStore` writes each finished chunk at once as Parquet files through a temporary file and a
-  rename, keeps a ``manifest.json`` (also written atomically), and on a rerun of the same command reports the
-  chunks already on disk so they are skipped: a sweep killed with SIGKILL loses at most the chunks in flight.
+  rename, keeps a ``manifest.json`` (also written atomically) with the SHA-256 of every chunk file, and on a
+  rerun of the same command reports the chunks already on disk so they are skipped: a sweep killed with
+  SIGKILL loses at most the chunks in flight. A chunk file whose checksum does not match the manifest (or is
+  not in it) is deleted and recomputed, and the store says so (:attr:`ChunkStore.rejected`).
 
 Results never depend on the chunking or the executor: randomness is keyed by run, not by chunk
 (:mod:`stakes.uncertainty`).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -141,6 +144,34 @@ def chunk_path(folder: str | Path, table: str, index: int) -> Path:
     return Path(folder) / table / f"chunk-{index:05d}.parquet"
 
 
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def chunk_key(table: str, index: int) -> str:
+    """The manifest's key of a chunk file (its path relative to the folder)."""
+    return f"{table}/chunk-{index:05d}.parquet"
+
+
+def check_chunk(folder: Path, tables: tuple[str, ...], index: int, checksums: dict[str, str]) -> str | None:
+    """Why chunk ``index`` cannot be used (None: every table file exists and matches its checksum)."""
+    for table in tables:
+        path = chunk_path(folder, table, index)
+        if not path.exists():
+            return "missing"
+        expected = checksums.get(chunk_key(table, index))
+        if expected is None:
+            return f"{chunk_key(table, index)} has no checksum in the manifest"
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            return f"{chunk_key(table, index)} is unreadable ({exc.strerror or exc})"
+        if actual != expected:
+            return f"{chunk_key(table, index)} does not match its checksum (corrupted or truncated)"
+    return None
+
+
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a sweep folder; a StakesError if there is none or it is unreadable."""
     path = Path(folder) / MANIFEST
@@ -160,8 +191,10 @@ class ChunkStore:
 
     ``pandas.read_parquet(folder / "runs")`` reads every finished chunk of a table at once.
 
-    A chunk counts as finished when the files of all its tables exist; files appear only by rename (the
-    last table last), so a finished chunk is always whole.
+    A chunk counts as finished when the files of all its tables exist and match the SHA-256 the manifest
+    records for them; files appear only by rename (the last table last) and their checksums are recorded as
+    they are written. Chunks that fail the check are deleted when the store opens, to be recomputed; the
+    reasons are in :attr:`rejected` (chunk index → reason).
     """
 
     def __init__(self, folder: str | Path, settings: dict[str, Any], n_chunks: int,
@@ -170,6 +203,8 @@ class ChunkStore:
         self.settings = settings
         self.n_chunks = n_chunks
         self.tables = tables
+        self.checksums: dict[str, str] = {}
+        self.rejected: dict[int, str] = {}
         self._prepare()
 
     def path(self, index: int, table: str) -> Path:
@@ -199,28 +234,65 @@ class ChunkStore:
                     f"the output folder {self.folder} holds a different sweep (differs in: "
                     f"{', '.join(changed) or 'format'}); rerun with the same options to resume, "
                     "or choose another --out folder")
+            self.checksums = {k: v for k, v in (old.get("checksums") or {}).items() if isinstance(v, str)}
         elif any(self.folder.glob("*/chunk-*.parquet")):
             raise OptionError(f"the output folder {self.folder} holds chunks but no {MANIFEST}; "
                               "choose an empty --out folder")
+        self._verify()
         self.sync()
 
+    def _verify(self) -> None:
+        """Delete every chunk whose files do not all match their checksums (it will be recomputed)."""
+        for i in range(self.n_chunks):
+            if not any(self.path(i, t).exists() for t in self.tables):
+                continue
+            reason = check_chunk(self.folder, self.tables, i, self.checksums)
+            if reason is None:
+                continue
+            if reason != "missing":  # a chunk missing a table was in flight: redone without a word
+                self.rejected[i] = reason
+            for t in self.tables:
+                self.path(i, t).unlink(missing_ok=True)
+                self.checksums.pop(chunk_key(t, i), None)
+
     def finished(self) -> set[int]:
-        return {i for i in range(self.n_chunks) if all(self.path(i, t).exists() for t in self.tables)}
+        return {i for i in range(self.n_chunks)
+                if all(self.path(i, t).exists() and chunk_key(t, i) in self.checksums for t in self.tables)}
 
     def write(self, index: int, frames: dict[str, pd.DataFrame]) -> None:
-        """Write one chunk's tables (the last one last) and update the manifest; nothing partial on failure."""
-        for table in self.tables:
-            _atomic_parquet(frames[table], self.path(index, table))
+        """Write one chunk's tables and update the manifest; nothing partial on failure.
+
+        Order: every table to a temporary file, their checksums into the manifest, then the renames (the
+        last table last), then the manifest again. A file under its final name always has its checksum
+        recorded, so a kill at any point never makes a good chunk look damaged.
+        """
+        temps: list[tuple[Path, Path]] = []
+        try:
+            for table in self.tables:
+                target = self.path(index, table)
+                tmp, digest = _parquet_tmp(frames[table], target)
+                temps.append((tmp, target))
+                self.checksums[chunk_key(table, index)] = digest
+            self.sync(pending={chunk_key(t, index) for t in self.tables})
+            for tmp, target in temps:
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise StakesError(f"cannot write {self.folder}: {exc.strerror or exc}") from None
+        finally:  # also on Ctrl-C
+            for tmp, _ in temps:
+                tmp.unlink(missing_ok=True)
         self.sync()
 
     def read(self, index: int) -> dict[str, pd.DataFrame]:
-        return {t: pd.read_parquet(self.path(index, t)) for t in self.tables}
+        return {t: read_chunk(self.path(index, t)) for t in self.tables}
 
-    def sync(self) -> None:
-        """Rewrite the manifest from the chunk files on disk."""
+    def sync(self, pending: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Rewrite the manifest from the chunk files on disk (and the checksums of ``pending`` files)."""
         done = sorted(self.finished())
+        keys = {chunk_key(t, i) for i in done for t in self.tables} | set(pending)
         payload = {"format": FORMAT, "settings": self.settings, "n_chunks": self.n_chunks,
-                   "finished": done, "complete": len(done) == self.n_chunks}
+                   "finished": done, "complete": len(done) == self.n_chunks,
+                   "checksums": {k: v for k, v in sorted(self.checksums.items()) if k in keys}}
         target = self.folder / MANIFEST
         tmp = self.folder / f".{MANIFEST}.{os.getpid()}.tmp"
         try:
@@ -232,16 +304,26 @@ class ChunkStore:
             tmp.unlink(missing_ok=True)
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+def read_chunk(path: Path) -> pd.DataFrame:
+    """One chunk table; a StakesError (not a traceback) if Parquet cannot read it."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise StakesError(f"cannot read the chunk {path} ({type(exc).__name__}); delete it and rerun the "
+                          "same command to recompute it") from None
+
+
+def _parquet_tmp(frame: pd.DataFrame, path: Path) -> tuple[Path, str]:
+    """``frame`` written (and synced) to a temporary file beside ``path``: that file and its SHA-256."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         frame.to_parquet(tmp, index=False)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        return tmp, file_sha256(tmp)
     except ImportError:
-        raise StakesError("writing chunks needs pyarrow: pip install 'stakes[parquet]'") from None
-    except OSError as exc:
-        raise StakesError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:  # also on Ctrl-C
         tmp.unlink(missing_ok=True)
+        raise StakesError("writing chunks needs pyarrow: pip install 'stakes[parquet]'") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

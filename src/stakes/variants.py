@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .errors import ScenarioError
 from .scenario import Actor, Affinity, Change, Scenario, Stance
+from .scenario_records import MAX_MAGNITUDE
 
 BASELINE = "baseline"
 
@@ -39,6 +40,9 @@ def apply_variant(scenario: Scenario, variant_id: str | None) -> Scenario:
             if change.actor not in actors:
                 continue  # removed earlier in the chain
             _apply_change(change, vid, actors, stances, affinities, scenario)
+    if not actors:
+        raise ScenarioError(f"variant '{variant_id}' removes every actor: there is nothing left to forecast",
+                            row=f"variants '{variant_id}'", field="changes", expected="at least one actor left")
     return scenario.model_copy(
         update={
             "actors": tuple(actors.values()),
@@ -65,6 +69,9 @@ def _apply_change(
         new = value if op == "set_capability" else old * value  # type: ignore[operator]
         if new < 0:  # type: ignore[operator]
             raise ScenarioError(f"variant '{vid}' makes the capability negative", actor=who, field="capability")
+        if new > MAX_MAGNITUDE:  # type: ignore[operator]
+            raise ScenarioError(f"variant '{vid}' makes the capability {new:g}, too large", actor=who,
+                                field="capability", expected=f"at most {MAX_MAGNITUDE:g}")
         actors[who] = actors[who].model_copy(update={"capability": new})
         return
     if op == "set_affinity":

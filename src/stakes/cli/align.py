@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..alignment import (
     Alignment,
     align,
@@ -143,7 +143,7 @@ def align_command(
                         **({"probability": thesis_p.get((v.thesis, v.variant))} if runs else {})}
                        for v in verdicts],
         }
-        typer.echo(json.dumps(payload, indent=2, default=float))
+        typer.echo(strict_json.dumps(payload, indent=2, default=float))
     elif output is OutputFormat.csv:
         same = {v: p.same_side for v, p in probs.items()} if runs else None
         typer.echo(alignments_frame(alignments, same).to_csv(index=False), nl=False)

@@ -7,8 +7,10 @@ several times faster to produce than rich's panels.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     sys.stderr.write("the stakes command line needs its extra: pip install 'stakes[cli]'\n")
     raise SystemExit(2) from None
 
-from ..errors import StakesError
+from ..errors import ScenarioError, StakesError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,7 +53,8 @@ def get_console(stderr: bool = False) -> Console:
 
         # Piped output is read by people too: do not squeeze tables into 80 columns when there is no terminal.
         width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
-        _consoles[key] = Console(stderr=stderr, width=width)
+        # emoji=False: text such as "root:x:0:0" must print literally, not as the ":x:" emoji.
+        _consoles[key] = Console(stderr=stderr, width=width, emoji=False)
     return _consoles[key]
 
 
@@ -95,9 +98,29 @@ def load(scenario: str | None, max_input_mb: float | None = None) -> Scenario:
     return loaded.scenario
 
 
+@contextlib.contextmanager
+def located(scenario: str | None) -> Iterator[None]:
+    """Name the scenario file in a ScenarioError raised inside (checks after loading do not know it)."""
+    try:
+        yield
+    except ScenarioError as exc:
+        if exc.file is None and scenario is not None and Path(scenario).exists():
+            exc.file = scenario
+        raise
+
+
 def fail(message: str) -> None:
-    get_console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    get_console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True,
+                                   soft_wrap=True)
     raise SystemExit(2)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, printed literally."""
+    get_console(stderr=True).print(f"warning: {message}", style="yellow", highlight=False, markup=False,
+                                   soft_wrap=True)
 
 
 def show_notes() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +10,10 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..forecast import Forecast, forecast
 from ..scoring import named_quantiles
-from .app import DB_HELP, SCENARIO_HELP, app, console, load, max_input_option
+from .app import DB_HELP, SCENARIO_HELP, app, console, load, located, max_input_option
 from .params import note_unused, param_option, parse_params
 
 ROUND_DIGITS = 4
@@ -97,12 +97,13 @@ def forecast_command(
         for m in chosen:
             if any(p.name == "rounds" for p in get_model(m).parameters):
                 params.setdefault(m, {})["rounds"] = rounds
-    result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
+    with located(scenario):
+        result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
     from ..store import record_forecast
 
     record_forecast(result, db, params=params or None)
     if output is OutputFormat.json:
-        typer.echo(json.dumps(forecast_payload(result), indent=2, default=float))
+        typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
         typer.echo(forecast_csv(result), nl=False)
     else:

@@ -15,6 +15,11 @@ def models_command() -> None:
     for col in ("id", "name", "parameters", "citation"):
         table.add_column(col)
     for spec in list_models():
-        params = "\n".join(f"{p.name}={p.default!r}: {p.description}" for p in spec.parameters) or "—"
+        params = "\n".join(f"{p.name}={p.default!r}{_bounds(p)}: {p.description}" for p in spec.parameters) or "—"
         table.add_row(spec.id, f"{spec.name}\n[dim]{spec.description}[/]", params, spec.citation)
     console.print(table)
+
+
+def _bounds(p: object) -> str:
+    low, high = getattr(p, "low", None), getattr(p, "high", None)
+    return "" if low is None or high is None else f" [{low:g}..{high:g}]"

@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..errors import OptionError
 from .app import app, console
 
@@ -150,7 +151,7 @@ def export_command(
                     if not str(k).startswith("table:")}
             payload = {"run": meta, "tables": {
                 n: json.loads(store.table(run_id, n).to_json(orient="records", date_format="iso")) for n in names}}
-            _write_text(json.dumps(payload, indent=2, default=str) + "\n", out)
+            _write_text(strict_json.dumps(payload, indent=2, default=str) + "\n", out)
             return
         frame = store.export(run_id, table=table)
     if output is ExportFormat.csv:

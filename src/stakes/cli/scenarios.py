@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..io import save_scenario
 from ..scenarios import builtin_names, builtin_scenario
-from .app import app, console, load, max_input_option
+from .app import app, console, load, located, max_input_option
 
 scenario_app = typer.Typer(help="Check and convert scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
@@ -34,8 +34,18 @@ def check_command(
     file: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
     max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
-    """Validate a scenario file; exit status 2 with the first problem found."""
+    """Validate a scenario file as ``forecast`` would (models, parameters, variants, the models' results);
+    exit status 2 with the first problem found."""
+    from ..checks import check_models, check_variants
+    from ..forecast import forecast
+
     sc = load(file, max_input_mb)
+    with located(file):
+        check_models(sc)
+        check_variants(sc)
+        result = forecast(sc)  # every check forecast runs, the models' results included
+        result.frame()
+        result.verdicts()
     console.print(f"ok: {sc.title} — {len(sc.actors)} actors, {len(sc.issues)} issues, "
                   f"{len(sc.stances)} stances, {len(sc.variants)} variants, {len(sc.theses)} theses")
 

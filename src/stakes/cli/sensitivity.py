@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..models import is_registered
 from ..sensitivity import sensitivity
 from ..uncertainty import SpreadOverride
@@ -57,7 +57,7 @@ def sensitivity_command(
     record_sensitivity(res, sc, db)
     k = max(1, top)
     if output is SensFormat.json:
-        typer.echo(json.dumps(res.payload(k), indent=2))
+        typer.echo(strict_json.dumps(res.payload(k), indent=2))
         return
     console.print(f"[bold]{sc.title}[/]  variant {res.variant}, model {res.model}: Sobol indices from "
                   f"{res.evaluations:,} runs (N = {res.samples}"

@@ -44,6 +44,9 @@ def serve_command(
                                            "SQLite file).")] = None,
     token: Annotated[str | None, typer.Option(help="Access token required on every request (made up when "
                                               "binding beyond localhost without one).")] = None,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Host name the server answers "
+                                                         "to besides the loopback names (repeatable; '*' = "
+                                                         "any). Other Hosts and Origins are refused.")] = None,
 ) -> None:
     """Serve the browser app: edit scenarios, run forecasts and simulations, compare, download."""
     try:
@@ -58,7 +61,12 @@ def serve_command(
     if not local and not token:
         token = secrets.token_urlsafe(24)
     url = store_url(db)
-    application = create_app(db_url=url, token=token)
+    from ..web.guards import LOOPBACK_HOSTS
+
+    # loopback: only the loopback names (DNS rebinding); beyond: the token keeps other sites out, and
+    # --allow-host narrows the names further
+    allowed = [*LOOPBACK_HOSTS, host, *(allow_host or [])] if local or allow_host else None
+    application = create_app(db_url=url, token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}/"
     console.print(f"stakes serve: listening on {address}", highlight=False)
@@ -69,6 +77,7 @@ def serve_command(
         console.print("bound to localhost only: no token needed", highlight=False)
     store_error = application.state.ctx.store_error
     console.print(store_error if store_error else f"runs stored in {url or 'memory only'}", highlight=False)
-    # bounded concurrency and short keep-alive: a flood of connections gets 503s, not an exhausted server
-    uvicorn.run(application, host=host, port=port, log_level="warning", limit_concurrency=100,
-                timeout_keep_alive=5)
+    # header timeout, short keep-alive; bursts queue or get 429 + Retry-After from the app (not 503s)
+    from ..web.server import uvicorn_options
+
+    uvicorn.run(application, host=host, port=port, **uvicorn_options())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,11 +12,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .. import strict_json
 from ..errors import OptionError
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride, resolve_spreads
-from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, max_input_option
+from .app import DB_HELP, SCENARIO_HELP, app, console, err_console, load, max_input_option, warn
 from .params import note_unused, param_option, parse_params
 
 
@@ -92,7 +92,8 @@ def simulate_command(
         raise OptionError(f"--timeout must be positive, got {timeout}")
     try:
         with open_executor(workers, scheduler, timeout) as executor, progress_bar("simulating") as update:
-            result = execute(plan, executor=executor, out=out, progress=update)
+            result = execute(plan, executor=executor, out=out, progress=update,
+                             notify=warn)
     except SimulationInterrupted as stop:
         kept = f"; the finished chunks are in {out} (rerun the same command to resume)" if out else ""
         err_console.print(f"interrupted after {stop.result.n_runs} of {plan.runs} runs{kept}",
@@ -102,7 +103,7 @@ def simulate_command(
 
     record_simulation(result, sc, db)
     if output is SimFormat.json:
-        typer.echo(json.dumps(result.payload(), indent=2))
+        typer.echo(strict_json.dumps(result.payload(), indent=2))
     else:
         print_simulation(result)
 

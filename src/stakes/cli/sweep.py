@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..errors import OptionError
 from ..scenario import slugify
 from ..simulate import SimulationInterrupted, SimulationResult, execute, make_plan
 from ..sweep import open_executor
 from ..uncertainty import SpreadOverride
-from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option
+from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option, warn
 from .params import note_unused, param_option, parse_params
 from .simulate import SimFormat, progress_bar
 
@@ -62,14 +62,15 @@ def sweep_command(
             target = str(Path(out) / folders[arg])
             try:
                 with progress_bar(folders[arg]) as update:
-                    results.append((arg, execute(plan, executor=executor, out=target, progress=update)))
+                    results.append((arg, execute(plan, executor=executor, out=target, progress=update,
+                                                 notify=warn)))
             except SimulationInterrupted as stop:
                 err_console.print(f"interrupted in {arg} after {stop.result.n_runs} of {plan.runs} runs; "
                                   f"finished chunks are kept under {out} (rerun the same command to resume)",
                                   style="yellow", highlight=False, soft_wrap=True)
                 raise SystemExit(130) from None
     if output is SimFormat.json:
-        typer.echo(json.dumps([{"scenario": arg, "folder": folders[arg], **res.payload()}
+        typer.echo(strict_json.dumps([{"scenario": arg, "folder": folders[arg], **res.payload()}
                                for arg, res in results], indent=2))
         return
     table = Table(title=f"Sweep: {runs:,} runs per scenario, chunks under {out}", title_justify="left")

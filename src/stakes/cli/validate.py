@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from .. import strict_json
 from ..validation import validate_cases
 from .app import app, console
 from .forecast import OutputFormat
@@ -24,7 +25,7 @@ def validate_command(
     frame = validate_cases(directory)
     if output is OutputFormat.json:
         rows = json.loads(frame.to_json(orient="records"))
-        typer.echo(json.dumps({"rows": rows}, indent=2))
+        typer.echo(strict_json.dumps({"rows": rows}, indent=2))
         return
     if output is OutputFormat.csv:
         typer.echo(frame.to_csv(index=False), nl=False)

@@ -51,8 +51,7 @@ def list_models() -> list[ModelSpec]:
 
 
 def run_model(model_id: str, arrays: ScenarioArrays, params: dict[str, Any] | None = None) -> ModelResult:
-    spec = get_model(model_id)
-    return spec.run(arrays, **spec.resolve(params))
+    return get_model(model_id).run_checked(arrays, params)
 
 
 __all__ = ["ModelResult", "ModelSpec", "Parameter", "get_model", "is_registered", "list_models", "register",

@@ -117,7 +117,7 @@ def upload(file: Annotated[UploadFile, File()], ctx: Ctx, response: Response) ->
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            check_upload(path, shown)
+            check_upload(path, shown, ctx.limits)
             scenario = load_scenario(path)
         except ScenarioError as exc:
             exc.file = shown

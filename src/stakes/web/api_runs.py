@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
+from ..checks import check_models
 from ..errors import OptionError, StakesError
 from ..models import get_model
 from ..variants import BASELINE
@@ -44,6 +45,7 @@ def start_run(sid: Sid, body: RunRequest, ctx: Ctx) -> dict[str, Any]:
     for v in variants:
         if v not in known:
             raise OptionError(f"unknown variant '{v}' (known: {', '.join(sorted(known))})")
+    check_models(scenario, models)  # unknown models, parameters out of bounds: 422 before any job starts
     runs = body.runs if body.kind == "simulation" else 1
     check_work(scenario, len(models), len(variants), runs, ctx.limits)
     seed = scenario.seed if body.seed is None else body.seed

@@ -12,7 +12,7 @@ edit, 413 too large (body or scenario), 422 invalid input (the message names fil
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import StakesError
 from .context import WebContext
+from .guards import LOOPBACK_HOSTS, BodyTimeoutMiddleware, HostOriginMiddleware, InFlightLimitMiddleware
 from .jobs import Job, JobManager
 from .limits import LimitError, Limits
 from .runs import RunRegistry, new_record
@@ -41,13 +42,18 @@ REPORT_CSP = ("sandbox allow-scripts allow-popups allow-downloads; default-src '
 
 
 def create_app(db_url: str | None = None, token: str | None = None, limits: Limits | None = None,
-               start_method: str | None = None, store: Any = None) -> FastAPI:
+               start_method: str | None = None, store: Any = None,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
     """A new app. ``db_url``: record runs in this run store (None: memory only, or pass ``store``).
 
     ``token``: require it on every request (use when binding beyond 127.0.0.1). ``limits``: see
     :class:`~stakes.web.limits.Limits`. ``start_method``: how job processes start (default
     ``forkserver`` where available, else ``spawn``; see :func:`stakes.web.jobs.job_context`).
+    ``allowed_hosts``: the Host names (and Origins) the app answers; default: the loopback names when there
+    is no token, any host when there is one (the token then keeps other sites out); ``["*"]``: any.
     """
+    if allowed_hosts is None and not token:
+        allowed_hosts = LOOPBACK_HOSTS
     limits = limits or Limits()
     store_error = None
     if store is None and db_url:
@@ -84,10 +90,15 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
     app.include_router(pages_router)
     app.include_router(ledger_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # the last added runs first: in-flight cap, Host/Origin, token, body size, body time, headers
     app.add_middleware(HeadersMiddleware, page_csp=PAGE_CSP, report_csp=REPORT_CSP)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=limits.body_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_upload_bytes)
     if token:
         app.add_middleware(TokenMiddleware, token=token)
+    if allowed_hosts is not None and "*" not in allowed_hosts:
+        app.add_middleware(HostOriginMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(InFlightLimitMiddleware, limit=limits.max_in_flight)
     return app
 
 

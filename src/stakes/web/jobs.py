@@ -5,6 +5,12 @@ be killed at its time limit, so the server never keeps burning a core for a job 
 crash of the computation cannot take the server down. The child sends ``("progress", fraction, text)``
 messages and finally ``("done", result)`` or ``("error", message, is_input_error)`` through a pipe.
 
+The whole pipeline runs in the child, under the job's limits: its address space is capped
+(``limits.job_memory_bytes``), the task returns the run's tidy tables (not the model's raw arrays), and a
+pickled answer larger than ``limits.max_result_bytes`` is refused there — the server reads at most that
+many bytes, so its memory stays bounded whatever a scenario asks. Errors reach the user without the
+server's internals (no traceback, no file paths); the traceback goes to the server's log (stderr).
+
 At most ``limits.max_running`` jobs run at once; up to ``limits.max_queued`` wait; more are refused
 (:class:`LimitError` with status 429) with a message saying so.
 """
@@ -12,7 +18,10 @@ At most ``limits.max_running`` jobs run at once; up to ``limits.max_queued`` wai
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import re
 import secrets
+import sys
 import threading
 import time
 import traceback
@@ -71,19 +80,72 @@ def job_context(start_method: str | None = None) -> Any:
     return ctx
 
 
-def _child_main(task: Task, payload: dict[str, Any], conn: Any) -> None:
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/][^\s'\",:;)]+")
+
+
+def public_error(exc: BaseException) -> str:
+    """``Type: first line of the message`` with file paths hidden and at most 300 characters: what a user
+    may see of an unexpected error (the traceback goes to the server's log only)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = _PATH.sub("<path>", text)[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _address_space() -> int:
+    """This process's current virtual size in bytes (0 where /proc is not available)."""
+    try:
+        import os
+
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_memory(max_bytes: int) -> None:
+    """Cap the address space at what the process already maps (inherited from the server) + ``max_bytes``."""
+    try:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = _address_space() + max_bytes
+        cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform: the time limit still applies
+        pass
+
+
+def _child_main(task: Task, payload: dict[str, Any], conn: Any, memory_bytes: int | None = None,
+                max_result_bytes: int | None = None) -> None:
     from ..errors import StakesError
 
+    if memory_bytes:
+        _limit_memory(memory_bytes)
+
+    def send(message: tuple[Any, ...]) -> None:
+        conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
     def progress(fraction: float, text: str) -> None:
-        conn.send(("progress", float(fraction), str(text)))
+        send(("progress", float(fraction), str(text)[:500]))
 
     try:
         result = task(payload, progress)
-        conn.send(("done", result))
+        data = pickle.dumps(("done", result), protocol=pickle.HIGHEST_PROTOCOL)
+        del result
+        if max_result_bytes is not None and len(data) > max_result_bytes:
+            send(("error", f"the result is too large for this server ({len(data):,} bytes, limit "
+                           f"max_result_bytes = {max_result_bytes:,}); ask for fewer rounds, runs, variants "
+                           "or models, or use the command line", True))
+        else:
+            conn.send_bytes(data)
     except StakesError as exc:
-        conn.send(("error", str(exc), True))
-    except Exception as exc:  # reported to the user; the server goes on
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}", False))
+        send(("error", str(exc), True))
+    except MemoryError:
+        send(("error", f"the job ran out of memory (limit job_memory_bytes = {memory_bytes or 0:,}); ask for "
+                       "fewer rounds, runs, variants or models, or use the command line", True))
+    except Exception as exc:  # reported to the user without internals; the traceback goes to the log
+        traceback.print_exc(limit=8, file=sys.stderr)
+        send(("error", public_error(exc), False))
     finally:
         conn.close()
 
@@ -186,7 +248,9 @@ class JobManager:
                 return
             job.status, job.started, job.message = "running", time.time(), "starting"
         receiver, sender = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_child_main, args=(task, payload, sender), daemon=True)
+        proc = self._ctx.Process(target=_child_main, daemon=True,
+                                 args=(task, payload, sender, self.limits.job_memory_bytes,
+                                       self.limits.max_result_bytes))
         try:
             proc.start()
         except Exception as exc:
@@ -216,8 +280,8 @@ class JobManager:
                                          f"exit code {proc.exitcode}")
                             break
                         continue
-                    msg = receiver.recv()
-                except (EOFError, OSError):
+                    msg = pickle.loads(receiver.recv_bytes(self.limits.max_result_bytes + 65_536))
+                except (EOFError, OSError, pickle.UnpicklingError):
                     self._finish(job, "failed", "the worker process stopped without an answer",
                                  f"exit code {proc.exitcode}")
                     break
@@ -245,7 +309,8 @@ class JobManager:
             if self._on_done is not None:
                 self._on_done(job)
         except Exception as exc:  # storing failed: the job is failed, nothing half-stored is shown
-            self._finish(job, "failed", "the result could not be stored", f"{type(exc).__name__}: {exc}")
+            traceback.print_exc(limit=8, file=sys.stderr)
+            self._finish(job, "failed", "the result could not be stored", public_error(exc))
             return
         with self._lock:
             if job.status == "running":

@@ -33,6 +33,15 @@ class Limits:
     """Finished jobs remembered (the oldest are forgotten first)."""
     max_runs_kept: int = 200
     """Runs held in memory (the oldest are dropped first; those in the run store can be read back)."""
+    job_memory_bytes: int = 3 * 2**30
+    """Address space one job's process may add to what it starts with (its whole pipeline: model, tables);
+    past it the job fails with a message naming this limit."""
+    max_result_bytes: int = 64_000_000
+    """Largest result a job may hand back to the server (its tables, pickled)."""
+    body_seconds: float = 30.0
+    """Time a request's body has to arrive in full (408 after)."""
+    max_in_flight: int = 256
+    """Requests handled at once; more get 429 with Retry-After."""
 
 
 class LimitError(Exception):

@@ -78,12 +78,16 @@ def record_from_tables(run_id: str, kind: str, scenario: Scenario, tables: dict[
 
 def new_record(kind: str, result: Any, scenario: Scenario, models: list[str], variants: list[str],
                seed: int | None, runs: int | None, scenario_id: str | None) -> RunRecord:
-    """A run of a live result (a Forecast or a SimulationResult) computed by a job."""
+    """A run of a live result (a Forecast or a SimulationResult), or of its tidy tables as a job returns them."""
     from ..report.tidy import result_tables
 
-    tables = result_tables(kind, result)
+    tables = result if _is_tables(result) else result_tables(kind, result)
     return record_from_tables("r" + secrets.token_hex(6), kind, scenario, tables, models, variants, seed,
                               runs if kind == "simulation" else None, scenario_id)
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, pd.DataFrame) for v in value.values())
 
 
 class RunRegistry:

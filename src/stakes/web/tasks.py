@@ -1,4 +1,8 @@
-"""The work jobs do, run in a child process (see :mod:`.jobs`): top-level functions, so they pickle."""
+"""The work jobs do, run in a child process (see :mod:`.jobs`): top-level functions, so they pickle.
+
+Each returns the run's tidy tables (:func:`stakes.report.tidy.result_tables`), computed in the child under
+the job's time and memory limits; the server only files them.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..forecast import Forecast, forecast
+from ..report.tidy import result_tables
 from ..scenario import Scenario
 
 
-def forecast_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> Forecast:
+def forecast_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
     """Forecast ``payload['scenario']`` with ``models`` on each of ``variants``, reporting per variant."""
     scenario: Scenario = payload["scenario"]
     models: list[str] = payload["models"]
@@ -22,8 +27,8 @@ def forecast_task(payload: dict[str, Any], progress: Callable[[float, str], None
         part = forecast(scenario, models=models, variants=[variant], params=params)
         out.arrays.update(part.arrays)
         out.results.update(part.results)
-    progress(1.0, "done")
-    return out
+    progress(1.0, "tables")
+    return result_tables("forecast", out)
 
 
 def simulation_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> Any:
@@ -46,5 +51,5 @@ def simulation_task(payload: dict[str, Any], progress: Callable[[float, str], No
         kwargs["chunk_size"] = max(64, -(-runs // 20))  # about 20 progress steps; results do not depend on it
     progress(0.0, f"{runs} runs")
     result = simulate(payload["scenario"], runs, **kwargs)
-    progress(1.0, "done")
-    return result
+    progress(1.0, "tables")
+    return result_tables("simulation", result)

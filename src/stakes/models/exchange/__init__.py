@@ -21,8 +21,9 @@ kernel (exchange/numba.py, optional extra ``fast``), the same exchanges and outc
 (default) = numba when it can be imported, else numpy. numba is imported on the first such run, never with stakes.
 
 Ties (``tie_break``): ``"first"`` (default) rounds gains to 1e-12 and gives a tie to the candidate created first
-(issue pair, then group A×D before B×C, then actor order — file order); ``"decide"`` compares float gains
-exactly and keeps Decide's stable-sorted list order (its ``ALLOW_RANDOM = False`` rule).
+(issue pair, then group A×D before B×C, then actor order) in the *canonical* order — actors and issues sorted by
+id — so re-sorting the rows of a file never changes the forecast; ``"decide"`` compares float gains exactly and
+keeps Decide's stable-sorted list order (its ``ALLOW_RANDOM = False`` rule) in file order, as Decide does.
 """
 
 from __future__ import annotations
@@ -107,6 +108,45 @@ def _result(arrays: ScenarioArrays, outcomes: np.ndarray, voting: np.ndarray, st
     )
 
 
+def canonical_order(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Actor and issue orders that sort their ids (the identity when the ids are sorted already)."""
+    return (np.argsort(np.array(arrays.actor_ids, dtype=object), kind="stable"),
+            np.argsort(np.array(arrays.issue_ids, dtype=object), kind="stable"))
+
+
+def _reorder(arrays: ScenarioArrays, actors: np.ndarray, issues: np.ndarray) -> ScenarioArrays:
+    def take(a: np.ndarray) -> np.ndarray:  # C order, as the engines' sums (and the numba kernel) expect
+        return np.ascontiguousarray(a[:, actors][:, :, issues])
+
+    return ScenarioArrays(
+        actor_ids=tuple(arrays.actor_ids[i] for i in actors), issue_ids=tuple(arrays.issue_ids[k] for k in issues),
+        capability=take(arrays.capability), position=take(arrays.position), salience=take(arrays.salience),
+        mask=np.ascontiguousarray(arrays.mask[actors][:, issues]),
+        scale_min=arrays.scale_min[issues], scale_max=arrays.scale_max[issues],
+        status_quo=arrays.status_quo[issues])
+
+
+def _in_canonical_order(run):
+    """``run`` wrapped so that with ``tie_break="first"`` it sees actors and issues sorted by id, and its
+    result comes back in the caller's order; ``tie_break="decide"`` keeps the file order (Decide's)."""
+    def wrapped(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first", *args, **kw) -> ModelResult:
+        actors, issues = canonical_order(arrays)
+        identity = (actors == np.arange(len(actors))).all() and (issues == np.arange(len(issues))).all()
+        if tie_break != "first" or identity:
+            return run(arrays, rounds, tie_break, *args, **kw)
+        res = run(_reorder(arrays, actors, issues), rounds, tie_break, *args, **kw)
+        back_a, back_d = np.argsort(actors), np.argsort(issues)
+        res.forecast, res.forecasts = res.forecast[..., back_d], res.forecasts[..., back_d]
+        res.rounds = res.rounds[..., back_d]
+        res.positions = res.positions[:, :, back_a][..., back_d]
+        res.extra["start_positions"] = res.extra["start_positions"][:, :, back_a][..., back_d]
+        return res
+
+    wrapped.__doc__, wrapped.__name__ = run.__doc__, run.__name__
+    return wrapped
+
+
+@_in_canonical_order
 def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
              salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT,
              arithmetic: str = "float", engine: str = "auto") -> ModelResult:
@@ -147,6 +187,7 @@ def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
     return res
 
 
+@_in_canonical_order
 def exchange_reference(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
                        salience_weight: float = SALIENCE_WEIGHT, fixed_weight: float = FIXED_WEIGHT,
                        arithmetic: str = "float") -> ModelResult:
@@ -171,8 +212,9 @@ register(ModelSpec(
     dynamic=True,
     parameters=(
         Parameter("rounds", 10, "Rounds of exchanges (Decide's command line default: 10)."),
-        Parameter("tie_break", "first", "Equal gains: 'first' = earliest candidate in file order (gains rounded "
-                  "to 1e-12); 'decide' = Decide's stable-sorted list (ALLOW_RANDOM = False).",
+        Parameter("tie_break", "first", "Equal gains: 'first' = earliest candidate with actors and issues sorted by "
+                  "id (gains rounded to 1e-12; row order never matters); 'decide' = Decide's stable-sorted list in "
+                  "file order (ALLOW_RANDOM = False).",
                   choices=("first", "decide")),
         Parameter("salience_weight", SALIENCE_WEIGHT, "Between rounds: weight of (1 − s) on the voting position."),
         Parameter("fixed_weight", FIXED_WEIGHT, "Between rounds: fixed weight on the voting position."),

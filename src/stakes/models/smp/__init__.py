@@ -54,15 +54,30 @@ CHUNK_ELEMENTS = 1 << 16
 the CPU cache (measured best among 2¹⁴…2²² on SOE and a 20 × 3 case), and memory stays bounded."""
 
 
-def scalar_inputs(arrays: ScenarioArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+CAPABILITY_SCALES = ("max-100", "as-given")
+CAPABILITY_MAX = 100.0
+"""KTAB adds absolute constants to capability-weighted sums (coalition strength 1e-8, …), so its results depend
+on the units of capability. ``capability_scale="max-100"`` (default) rescales each run's capabilities so the
+largest is 100 — KTAB's own examples' scale (SOE-Pol-Comp: Xi Jinping 100.0, reproduced bit for bit) — and
+the forecast depends only on capability ratios. ``"as-given"`` is KTAB's behaviour."""
+
+
+def scalar_inputs(arrays: ScenarioArrays, capability_scale: str = "max-100",
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions on [0, 1] ``(B, n, d)``, saliences ``(B, n, d)`` (0 without a stance) and one capability per
-    actor ``(B, n)``: the salience-weighted mean of its per-issue capabilities (KTAB has one number)."""
+    actor ``(B, n)``: the salience-weighted mean of its per-issue capabilities (KTAB has one number), rescaled
+    to a largest capability of 100 unless ``capability_scale="as-given"``."""
     x = (arrays.position - arrays.scale_min) / arrays.span
     s = arrays.salience * arrays.mask
     cap = arrays.capability * arrays.mask
     s_sum = s.sum(-1)
     weighted = (cap * s).sum(-1) / np.where(s_sum > 0, s_sum, 1.0)
     c = np.where(s_sum > 0, weighted, cap.max(-1))
+    if capability_scale == "max-100":
+        top = c.max(-1, keepdims=True)
+        c = np.where(top > 0, c * (CAPABILITY_MAX / np.where(top > 0, top, 1.0)), c)
+    elif capability_scale != "as-given":
+        raise OptionError(f"model 'smp' parameter 'capability_scale' must be one of {CAPABILITY_SCALES}")
     return np.clip(x, 0.0, 1.0), s, c
 
 
@@ -110,7 +125,7 @@ def _pad(traj: np.ndarray, length: int) -> np.ndarray:
 def smp(arrays: ScenarioArrays, **params: Any) -> ModelResult:
     """Batched SMP: all runs of the batch together, in chunks that bound memory."""
     opt = options_from(params)
-    x, s, c = scalar_inputs(arrays)
+    x, s, c = scalar_inputs(arrays, params.get("capability_scale", "max-100"))
     b_n, n = x.shape[:2]
     chunk = max(1, CHUNK_ELEMENTS // max(1, n ** 3))
     parts = [run_batch(x[k:k + chunk], s[k:k + chunk], c[k:k + chunk], _chunk_options(opt, k))
@@ -130,7 +145,7 @@ def smp_reference(arrays: ScenarioArrays, **params: Any) -> ModelResult:
     from .reference import run_one
 
     opt = options_from(params)
-    x, s, c = scalar_inputs(arrays)
+    x, s, c = scalar_inputs(arrays, params.get("capability_scale", "max-100"))
     runs = [run_one(x[b], s[b], c[b], opt) for b in range(x.shape[0])]
     length = max(len(r) for r in runs)
     traj = np.stack([np.array(r + [r[-1]] * (length - len(r))) for r in runs])
@@ -155,6 +170,9 @@ PARAMETERS = (
     Parameter("stop_ratio", 0.02, "stop when a turn's movement falls below this share of the first turn's"),
     Parameter("min_sig_delta", 1e-4, "added to the first turn's movement (guards 0/0)"),
     Parameter("seed", 0, "seed of the draws when state_transition is stochastic"),
+    Parameter("capability_scale", "max-100", "'max-100': capabilities rescaled so the largest is 100 (forecast "
+              "independent of their units); 'as-given': KTAB's raw numbers (its absolute constants then depend on "
+              "the units)", CAPABILITY_SCALES),
     Parameter("win_probabilities", False, "also report KTAB's per-turn winning probability of each actor's "
               "position (extra['win_probability'], (B, T+1, n))", (False, True)),
 )
