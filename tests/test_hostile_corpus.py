@@ -1,6 +1,6 @@
 """The hostile corpus (tests/data/hostile/, written by make_corpus.py there): every file is refused with exit
 status 2 and a message naming the file, or forecast by every model with finite numbers in strict JSON — never
-a traceback. Files that still fail because of reader bugs being rewritten elsewhere are marked xfail."""
+a traceback. A file listed in KNOWN would be a strict xfail with its reason (none is)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,7 @@ from .conftest import run_main
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 FILES = sorted(p for p in HOSTILE.iterdir() if p.suffix in (".yaml", ".csv", ".tsv", ".xlsx"))
 MODELS = ["mean", "weighted-mean", "weighted-median", "bdm", "smp", "nash", "exchange"]
-KNOWN = {  # the fix belongs to files of src/stakes/io, which another branch rewrites
-    "invalid_date.yaml": "reader rewrite: an invalid YAML date (2024-13-45) raises ValueError in yaml_io's loader "
-                         "(src/stakes/io, not this branch's files)",
-}
+KNOWN: dict[str, str] = {}  # files expected to fail, with the reason (none left)
 
 
 def _strict(text: str) -> dict:

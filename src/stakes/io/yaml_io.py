@@ -98,6 +98,9 @@ def loads_yaml(text: str, file: str | None = None) -> Scenario:
         raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, row=row) from None
     except RecursionError:
         raise ScenarioError("YAML nested too deeply", file=file) from None
+    except ValueError as exc:  # YAML's own timestamp type: "2024-13-45" matches its pattern, not the calendar
+        raise ScenarioError(f"not a valid date or number: {exc}", file=file,
+                            expected="dates as YYYY-MM-DD that exist in the calendar") from None
     if count_values(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
         # "billion laughs": aliases make a small file stand for an enormous document
         raise ScenarioError(f"the YAML expands to more than {MAX_YAML_VALUES:,} values through anchors and "
