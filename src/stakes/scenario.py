@@ -47,7 +47,7 @@ from .scenario_records import (
 DEFAULT_MODELS = ("ensemble", "weighted-mean", "mean", "weighted-median", "bdm", "smp", "nash")
 """What ``forecast`` runs when a scenario declares no models: the calibrated ensemble (which judges theses)
 and the models it combines."""
-SIMULATION_MODELS = ("bdm", "weighted-mean")
+SIMULATION_MODELS = ("weighted-mean", "bdm")
 """What ``simulate`` and ``sensitivity`` run when a scenario declares no models (the ensemble is excluded: it
 carries its own predictive distribution, and input noise on top of it would count the uncertainty twice)."""
 

@@ -87,7 +87,9 @@ def sample_arrays(arrays: ScenarioArrays, spreads: Spreads, factors: Factors, x:
                           arrays.scale_max, arrays.status_quo)
 
 
-AUTO_SAMPLES = (256, 512, 1024, 2048, 4096)
+AUTO_SAMPLES = (256, 512, 1024)
+AUTO_BUDGET = 50_000
+"""Model runs that the automatic sample size may spend in all (the sizes tried add up)."""
 NEGATIVE_TOL = 0.02
 WIDE_CONF = 0.10
 
@@ -160,17 +162,19 @@ def sensitivity(scenario: Scenario, model: str | None = None, variant: str = BAS
 
     ``samples`` is SALib's base sample ``N`` (rounded up to a power of two); the model runs on
     ``N·(G + 2)`` perturbed scenarios in one call. ``samples=None`` adapts it: :data:`AUTO_SAMPLES` in turn
-    until :meth:`SensitivityResult.problems` finds nothing (or the next size would pass
-    :data:`MAX_EVALUATIONS`); the result says which sizes were tried.
+    until :meth:`SensitivityResult.problems` finds nothing or the runs spent would pass :data:`AUTO_BUDGET`;
+    the result says which sizes were tried (and the CLI prints what is still unreliable).
     """
     if samples is not None:
         return _sensitivity(scenario, model, variant, samples, seed, override, params, resamples)
     tried: list[int] = []
     result: SensitivityResult | None = None
+    spent = 0
     for n in AUTO_SAMPLES:
-        if result is not None and n * (result.evaluations // result.samples) > MAX_EVALUATIONS:
+        if result is not None and spent + n * (result.evaluations // result.samples) > AUTO_BUDGET:
             break
         result = _sensitivity(scenario, model, variant, n, seed, override, params, resamples)
+        spent += result.evaluations
         tried.append(n)
         if not result.problems():
             break

@@ -161,8 +161,8 @@ def exchange(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first",
         return exchange_reference(arrays, rounds, tie_break, salience_weight, fixed_weight, arithmetic)
     x = _normalised(arrays)
     if kernel is not None:
-        from . import exchange_numba
-        from .jit import announce_compile
+        from ..jit import announce_compile
+        from . import numba as exchange_numba
 
         announce_compile(exchange_numba.run_one, "exchange")
         outcomes, voting, starts, log = kernel(x, arrays.salience, arrays.capability, arrays.mask, rounds, tie_break,
