@@ -41,11 +41,19 @@ def resolve_from(current: str, is_package: bool, node: ast.ImportFrom) -> str:
 
 
 def listed_submodules(tree: ast.Module) -> list[str]:
-    """The names in the module-level ``*_MODULES`` tuples (submodules a package imports by name)."""
+    """The submodules a package imports by name: the names in its module-level ``*_MODULES`` tuples, and the
+    first item of each value of a ``COMMANDS`` table (``name -> (module, help)``, the CLI's)."""
     names: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("_MODULES") for t in node.targets):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        ids = [getattr(t, "id", "") for t in targets]
+        if getattr(node, "value", None) is None:
+            continue
+        if any(i.endswith("_MODULES") for i in ids):
             names.extend(ast.literal_eval(node.value))
+        elif "COMMANDS" in ids:
+            names.extend(module for module, _help in ast.literal_eval(node.value).values())
     return names
 
 
@@ -119,7 +127,7 @@ def test_graph_sees_deferred_and_relative_imports():
     assert "stakes.models.bdm.numba" in graph["stakes.models.bdm"]  # imported inside numba_kernel()
     assert "stakes.models.bdm" in graph["stakes.models"]  # importlib over MODEL_MODULES
     assert "stakes.validation.bdm1994" in graph["stakes.validation"]  # importlib over CASE_MODULES
-    assert "stakes.cli.forecast" in graph["stakes.cli"]  # importlib over COMMAND_MODULES
+    assert "stakes.cli.forecast" in graph["stakes.cli"]  # importlib over the COMMANDS table
     assert "stakes.models" in graph["stakes"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

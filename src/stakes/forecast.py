@@ -151,9 +151,10 @@ class Forecast:
             variant = thesis.variant or BASELINE
             model = thesis_model(thesis, self.scenario)
             note = ""
-            if (variant, model) not in self.results and variant in self.variants and self.models:
+            if (thesis.model is None and (variant, model) not in self.results and variant in self.variants
+                    and self.models):  # a thesis that names no model is judged by the user's pick
                 note = f"judged by {self.models[0]} ('{model}' was not run); "
-                model = self.models[0]  # the user's pick judges every thesis
+                model = self.models[0]
             res = self.results.get((variant, model))
             if res is None:
                 out.append(Verdict(thesis.id, variant, model, None,

@@ -152,9 +152,3 @@ def run(application: typer.Typer, notes: bool = True) -> None:
         get_console(stderr=True).print("interrupted", style="yellow")
         raise SystemExit(130) from None
 
-
-def main() -> None:
-    """Console entry point (kept for callers of ``stakes.cli.app.main``): see :func:`stakes.cli.main`."""
-    from . import main as cli_main
-
-    cli_main()
