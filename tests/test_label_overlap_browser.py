@@ -3,22 +3,15 @@ actor names, titles) do not intersect — in the HTML report and in the web app'
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from stakes import builtin_scenario, forecast, simulate
 from stakes.io.yaml_io import scenario_from_dict
 from stakes.report import write_report
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+from .browser import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed "
-                                 "(Debian package 'chromium' at /usr/bin/chromium)")]
+pytestmark = NEEDS_CHROMIUM
 
 # every pair of non-empty text boxes in one <svg> that intersect by more than half a pixel
 OVERLAPS_JS = """

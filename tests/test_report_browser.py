@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,10 @@ from stakes.io.yaml_io import scenario_from_dict
 from stakes.report import write_report
 from stakes.simulate import simulate
 
+from .browser import ARGS, CHROMIUM, NEEDS_CHROMIUM
 from .test_report import EVIL, rich_dict
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed "
-                                 "(Debian package 'chromium' at /usr/bin/chromium)")]
+pytestmark = NEEDS_CHROMIUM
 
 
 def _non_blank(png: Path) -> None:

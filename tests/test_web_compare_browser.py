@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("fastapi")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+from tests.browser import CHROMIUM, NEEDS_CHROMIUM  # noqa: E402
 from tests.web_fixtures import SMALL_YAML  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not "
-                                                      "installed (Debian package 'chromium')")]
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_compare_defaults_to_the_previous_run_of_the_same_scenario(tmp_path):

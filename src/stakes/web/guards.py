@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 
-from .security import _send_json
+from .security import _send_json, call_answering_errors
 
 Scope = dict[str, Any]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -81,7 +81,6 @@ class BodyTimeoutMiddleware:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.seconds
         body_done = False
-        started = False
 
         async def timed_receive() -> Any:
             nonlocal body_done
@@ -95,18 +94,9 @@ class BodyTimeoutMiddleware:
                 body_done = True
             return msg
 
-        async def tracking_send(msg: Any) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
-        try:
-            await self.app(scope, timed_receive, tracking_send)
-        except _BodyTimeout:
-            if not started:
-                await _send_json(send, 408, f"the request body did not arrive within {self.seconds:g} s",
-                                 [(b"connection", b"close")])
+        await call_answering_errors(self.app, scope, timed_receive, send, _BodyTimeout, 408,
+                                    f"the request body did not arrive within {self.seconds:g} s",
+                                    [(b"connection", b"close")])
 
 
 class _BodyTimeout(HTTPException):

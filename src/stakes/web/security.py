@@ -30,6 +30,25 @@ async def _send_json(send: Any, status: int, detail: str, headers: list[tuple[by
     await send({"type": "http.response.body", "body": body})
 
 
+async def call_answering_errors(app: Any, scope: Any, receive: Any, send: Any, error: type[Exception], status: int,
+                                detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Run ``app``; when it raises ``error`` (from a wrapped ``receive``) before a response has started, answer
+    ``status`` with ``detail`` (after a response has started nothing more can be said)."""
+    started = False
+
+    async def tracking_send(msg: Any) -> None:
+        nonlocal started
+        if msg["type"] == "http.response.start":
+            started = True
+        await send(msg)
+
+    try:
+        await app(scope, receive, tracking_send)
+    except error:
+        if not started:
+            await _send_json(send, status, detail, headers)
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -53,7 +72,6 @@ class BodyLimitMiddleware:
                     await _send_json(send, 413, message)
                     return
         received = 0
-        started = False
 
         async def limited_receive() -> Any:
             nonlocal received
@@ -64,17 +82,7 @@ class BodyLimitMiddleware:
                     raise _TooLarge(message)
             return msg
 
-        async def tracking_send(msg: Any) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _send_json(send, 413, message)
+        await call_answering_errors(self.app, scope, limited_receive, send, _TooLarge, 413, message)
 
 
 class _TooLarge(HTTPException):
