@@ -118,9 +118,9 @@ def test_auto_takes_numba_for_large_batches_and_falls_back_to_numpy(compiled, mo
     assert calls == []  # a small batch never imports numba under auto
     monkeypatch.setattr(bdm_module, "AUTO_NUMBA_WORK", 6 * 36)
     np.testing.assert_array_equal(bdm(arr).positions, bdm(arr, engine="numba").positions)
-    # auto took the kernel once the batch reached the threshold: 2 calls per bdm() (the trajectory of `rounds`
-    # rounds and the 64-round run of the stable forecast), 2 bdm() calls
-    assert len(calls) == 4
+    # auto took the kernel once the batch reached the threshold: one 64-round run per bdm() (the trajectory of
+    # `rounds` rounds is its start), 2 bdm() calls
+    assert len(calls) == 2
     # without numba: auto runs the numpy engine, an explicit "numba" is a clear error
     monkeypatch.setattr(bdm_module, "numba_kernel", lambda: None)
     np.testing.assert_array_equal(bdm(arr).positions, bdm(arr, engine="numpy").positions)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .arrays import ScenarioArrays, check_weights, compile_scenario
 from .models import ModelResult, get_model
+from .models.base import reuse_results
 from .scenario import Scenario, SideThesis
 from .scoring import QUANTILE_LEVELS
 from .theses import (
@@ -206,11 +207,12 @@ def forecast(
     variant_ids = list(variants) if variants is not None else [BASELINE, *(v.id for v in scenario.variants)]
     result = Forecast(scenario=scenario, variants=variant_ids, models=model_ids, params=dict(params or {}),
                       landscape=not models)  # only the models asked for: no landscape unless none were named
-    for variant in variant_ids:
-        arrays = compile_scenario(apply_variant(scenario, variant))
-        check_weights(arrays, variant)
-        result.arrays[variant] = arrays
-        for spec in specs:
-            merged = {**scenario.model_params(spec.id), **(params or {}).get(spec.id, {})}
-            result.results[(variant, spec.id)] = spec.run_checked(arrays, merged, variant)
+    with reuse_results():  # the ensemble's components are the models run beside it: each runs once
+        for variant in variant_ids:
+            arrays = compile_scenario(apply_variant(scenario, variant))
+            check_weights(arrays, variant)
+            result.arrays[variant] = arrays
+            for spec in specs:
+                merged = {**scenario.model_params(spec.id), **(params or {}).get(spec.id, {})}
+                result.results[(variant, spec.id)] = spec.run_checked(arrays, merged, variant)
     return result

@@ -21,8 +21,7 @@ import numpy as np
 from ..arrays import ScenarioArrays
 from ..errors import OptionError
 from ..scoring import QUANTILE_LEVELS
-from .components import COMPONENTS, component_quantiles, models_needed
-from .fit import combine
+from .components import COMPONENTS, combine, component_quantiles, models_needed
 
 PARAMS_FILE = "weights.json"
 DOMAIN = ("calibrated on EU legislative decisions (DEU III development half, 184 issues); outside that domain "

@@ -83,4 +83,20 @@ def component_quantiles(arrays: ScenarioArrays, forecasts: dict[str, np.ndarray]
     return np.clip(np.nan_to_num(out, nan=0.5), 0.0, 1.0)
 
 
-__all__ = ["COMPONENTS", "POINT_MODELS", "component_quantiles", "models_needed", "weighted_quantiles"]
+
+
+MEDIAN = int(np.flatnonzero(np.isclose(QUANTILE_LEVELS, 0.5))[0])
+
+
+def combine(comp: np.ndarray, weights: np.ndarray, scales: np.ndarray | None = None) -> np.ndarray:
+    """Ensemble quantiles ``(..., L)`` from component quantiles ``(..., K, L)``: weighted and sorted, then each
+    level's distance from the median multiplied by its calibration factor, clipped to the scale."""
+    q = np.sort(np.einsum("...kl,lk->...l", comp, weights), axis=-1)
+    if scales is not None:
+        med = q[..., MEDIAN:MEDIAN + 1]
+        q = np.sort(med + scales * (q - med), axis=-1)
+    return np.clip(q, 0.0, 1.0)
+
+
+__all__ = ["COMPONENTS", "MEDIAN", "POINT_MODELS", "combine", "component_quantiles", "models_needed",
+           "weighted_quantiles"]

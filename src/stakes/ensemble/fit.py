@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from ..scoring import QUANTILE_LEVELS
+from .components import MEDIAN, combine
 
 
 def grouped_folds(groups: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
@@ -66,18 +67,7 @@ def fit_weights(comp: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([fit_level(comp[:, :, lv], y, float(t)) for lv, t in enumerate(QUANTILE_LEVELS)])
 
 
-MEDIAN = int(np.flatnonzero(np.isclose(QUANTILE_LEVELS, 0.5))[0])
 SCALE_GRID = np.round(np.arange(0.0, 1.501, 0.01), 2)
-
-
-def combine(comp: np.ndarray, weights: np.ndarray, scales: np.ndarray | None = None) -> np.ndarray:
-    """Ensemble quantiles ``(..., L)`` from component quantiles ``(..., K, L)``: weighted and sorted, then each
-    level's distance from the median multiplied by its calibration factor, clipped to the scale."""
-    q = np.sort(np.einsum("...kl,lk->...l", comp, weights), axis=-1)
-    if scales is not None:
-        med = q[..., MEDIAN:MEDIAN + 1]
-        q = np.sort(med + scales * (q - med), axis=-1)
-    return np.clip(q, 0.0, 1.0)
 
 
 def calibration_gap(y: np.ndarray, q: np.ndarray, tau: float) -> np.ndarray:

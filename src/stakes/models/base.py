@@ -8,7 +8,9 @@ Its module registers it once with :func:`register`; the lookups (:func:`stakes.m
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -104,6 +106,22 @@ class ModelResult:
 
 ModelFunction = Callable[..., ModelResult]
 
+_REUSE: ContextVar[dict[tuple[str, int, str], tuple[ScenarioArrays, ModelResult]] | None] = ContextVar(
+    "stakes_reuse_results", default=None)
+
+
+@contextmanager
+def reuse_results() -> Iterator[None]:
+    """Inside this block, a model run twice on the same ``ScenarioArrays`` object with the same parameters is
+    computed once (e.g. the ensemble's components and the same models run beside it in one forecast). The
+    arrays are keyed by identity and held until the block ends, so a key cannot be reused by another object."""
+    token = _REUSE.set({}) if _REUSE.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _REUSE.reset(token)
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -121,7 +139,17 @@ class ModelSpec:
     def run_checked(self, arrays: ScenarioArrays, params: dict[str, Any] | None = None,
                     variant: str | None = None) -> ModelResult:
         """``run`` with resolved ``params``, refusing a result that is not finite (see :func:`check_finite`)."""
-        return check_finite(self.run(arrays, **self.resolve(params)), arrays, variant)
+        return check_finite(self.call(arrays, **self.resolve(params)), arrays, variant)
+
+    def call(self, arrays: ScenarioArrays, **params: Any) -> ModelResult:
+        """``run``, or the result of the same run earlier in a :func:`reuse_results` block."""
+        cache = _REUSE.get()
+        if cache is None:
+            return self.run(arrays, **params)
+        key = (self.id, id(arrays), repr(sorted(params.items())))
+        if key not in cache:
+            cache[key] = (arrays, self.run(arrays, **params))
+        return cache[key][1]
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters}

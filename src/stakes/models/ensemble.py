@@ -32,7 +32,7 @@ def component_forecasts(arrays: ScenarioArrays) -> dict[str, np.ndarray]:
     out = {}
     for model in shipped_params().models():
         spec = _REGISTRY[model]
-        out[model] = np.asarray(spec.run(arrays, **spec.defaults()).forecast, dtype=float)
+        out[model] = np.asarray(spec.call(arrays, **spec.defaults()).forecast, dtype=float)
     return out
 
 

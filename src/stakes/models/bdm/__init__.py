@@ -49,7 +49,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
-from ..jit import announce_compile
+from ..jit import announce_compile, needs_compiling
 from .numpy import run_rows as run_numpy
 from .reference import bdm_reference, check_params
 from .stable import HORIZON, stable_summary
@@ -58,6 +58,11 @@ ENGINES = ("auto", "numpy", "numba")
 # engine "auto" takes numba from this many (rows × actors²) on: below it the numpy engine is done before numba
 # would even be imported (~0.6 s warm; measured in benchmarks/bench_startup.py), and nothing compiles.
 AUTO_NUMBA_WORK = 200_000
+AUTO_CACHED_WORK = 50_000
+"""Under "auto", a batch of at least this many (rows × actors² × rounds) runs in the kernel when it is already
+compiled (numba's disk cache holds it, e.g. after ``stakes compile``): loading it costs ~0.6 s, and the numpy
+engine's per-round overhead costs more (the built-in scenario's forecast, 64 rounds × 7 variants, plus its
+diagnostics: ~5 s in numpy, well under 1 s in the kernel). Nothing ever compiles below AUTO_NUMBA_WORK."""
 
 
 def numba_kernel():
@@ -69,6 +74,20 @@ def numba_kernel():
     return run_rows
 
 
+def kernel_cached() -> bool:
+    """True when the kernel can run without compiling (numba's disk cache holds it, or this process has it)."""
+    kernel = numba_kernel()
+    return kernel is not None and not needs_compiling(kernel)
+
+
+def use_kernel(engine: str, rows: int, n: int, rounds: int) -> bool:
+    """Whether ``engine`` (after validation) runs the compiled kernel for ``rows`` rows of ``n`` actors."""
+    if engine != "auto":
+        return engine == "numba"
+    work = rows * n * n
+    return work >= AUTO_NUMBA_WORK or (work * (rounds + 1) >= AUTO_CACHED_WORK and kernel_cached())
+
+
 def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
         tolerance: float = 1e-9, report: str = "stable", probability: str = "scholz",
         perception: str = "receiver", engine: str = "auto", chunk_rows: int | None = None,
@@ -77,15 +96,17 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
 
     ``engine="numba"`` runs the rounds in the compiled kernel of :mod:`stakes.models.bdm.numba` (numba's
     threads); ``"numpy"`` in numpy (``threads`` > 1 runs chunks on a thread pool, numpy releases the GIL);
-    ``"auto"`` takes numba when it can be imported and the batch is large enough to pay for it
-    (``AUTO_NUMBA_WORK``). The results agree to ~1e-9 and do not depend on threads.
+    ``"auto"`` takes numba when it can be imported and the batch is large enough to pay for compiling it
+    (``AUTO_NUMBA_WORK``), or smaller (``AUTO_CACHED_WORK``) when it is compiled already. The results agree to
+    ~1e-9 and do not depend on threads.
     """
     bsz, n, d = arrays.position.shape
     rounds = check_params(rounds, Q, T, tolerance, report=report, probability=probability, perception=perception)
     if engine not in ENGINES:
         raise OptionError(f"model 'bdm' parameter 'engine' must be one of {ENGINES}, got {engine!r}")
-    use_numba = engine == "numba" or (engine == "auto" and bsz * d * n * n >= AUTO_NUMBA_WORK)
-    kernel = numba_kernel() if use_numba else None
+    # the stable forecast needs HORIZON rounds: run them once and cut the trajectory at `rounds`
+    horizon = max(rounds, HORIZON) if report == "stable" else rounds
+    kernel = numba_kernel() if use_kernel(engine, bsz * d, n, horizon) else None
     if engine == "numba" and kernel is None:
         raise OptionError("model 'bdm' parameter 'engine' is 'numba' but numba cannot be imported "
                           "(pip install 'stakes[fast]', or use engine 'auto' or 'numpy')")
@@ -105,16 +126,21 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
             return np.require(a, dtype, ["C", "W"])
 
         traj, med, mean, ran, settled = kernel(arg(x), arg(c), arg(s), arg(part, np.bool_), arg(span), arg(mid),
-                                               rounds, float(Q), t_fixed, float(tolerance), probability == "scholz",
+                                               horizon, float(Q), t_fixed, float(tolerance), probability == "scholz",
                                                perception == "receiver", 16)
     else:
-        traj, med, mean, ran, settled = run_numpy(x, c, s, part, span, mid, rounds, Q, T, tolerance, probability,
+        traj, med, mean, ran, settled = run_numpy(x, c, s, part, span, mid, horizon, Q, T, tolerance, probability,
                                                   perception, chunk_rows, threads)
 
     def unfold(a: np.ndarray) -> np.ndarray:  # (B·d, T+1[, n]) -> (B, T+1[, n], d)
         a = a.reshape((bsz, d, *a.shape[1:]))
         return np.moveaxis(a, 1, -1)
 
+    long_f, long_s = unfold(med), settled.reshape(bsz, d)
+    if horizon > rounds:  # the first `rounds` rounds of the long run are the short run, exactly
+        traj, med, mean = traj[:, :rounds + 1], med[:, :rounds + 1], mean[:, :rounds + 1]
+        settled = settled & (ran <= rounds)
+        ran = np.minimum(ran, rounds)
     forecasts = unfold(med)
     final = forecasts[:, -1]
     done = settled.reshape(bsz, d)
@@ -122,11 +148,6 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
     if report == "mean-of-rounds" and rounds > 0:  # a run that settles reports its fixed point
         final = np.where(done, final, forecasts[:, 1:].mean(1))
     elif report == "stable":  # independent of `rounds`: see stable.py
-        long_f, long_s = forecasts, done
-        if rounds < HORIZON:
-            res = bdm(arrays, HORIZON, Q, T, tolerance, "final-round", probability, perception, engine, chunk_rows,
-                      threads)
-            long_f, long_s = res.forecasts, res.extra["settled"]
         summary = stable_summary(long_f, long_s)
         final = summary.pop("forecast")
         extra.update(summary)
