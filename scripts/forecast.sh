@@ -8,5 +8,6 @@ python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 python -m pip install -q -e '.[all]'
+stakes compile   # the numba kernels, once (cached on disk): later commands start warm
 stakes forecast
 stakes report -o report.html "$@"

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("backtest", "Score every model against realised outcomes (MAE, RMSE, hits, CRPS, coverage, "
                              "bootstrap vs the weighted mean)."),
     "ledger": ("ledger", "Record dated forecasts, grade them against outcomes, and check nobody edited them."),
+    "compile": ("compile", "Compile the models' numba kernels now (once after install; later runs load them from "
+                           "disk)."),
     "power": ("power", "Voting power of each member: Shapley–Shubik (ssi) and normalized Penrose–Banzhaf "
                        "(banzhaf) indices."),
 }

@@ -1,0 +1,24 @@
+"""``stakes compile``: compile the numba kernels once, now (they are cached on disk for later processes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import app, console
+
+
+@app.command("compile")
+def compile_command(
+    models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only these models (repeatable).")] = None,
+) -> None:
+    """Compile the models' numba kernels now (once after install; later runs load them from disk)."""
+    from ..kernels import compile_kernels
+
+    def say(model: str) -> None:
+        console.print(f"compiling the {model} kernels (numba) ...", style="dim")
+
+    seconds = compile_kernels(models or None, progress=say)
+    for model, took in seconds.items():
+        console.print(f"{model}: ready ({took:.1f} s)")
