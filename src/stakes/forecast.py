@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .arrays import ScenarioArrays, check_weights, compile_scenario
 from .models import ModelResult, get_model
@@ -30,6 +29,9 @@ from .theses import (
     verdict_from_probability,
 )
 from .variants import BASELINE, apply_variant
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROBABILITY_RUNS = 200
 """Monte Carlo runs behind a thesis probability under a model without its own predictive distribution."""
@@ -60,6 +62,8 @@ class Forecast:
 
     def frame(self) -> pd.DataFrame:
         """``variant, model, issue, value, n_rounds`` — one row per variant × model × issue."""
+        import pandas as pd
+
         rows: list[dict[str, Any]] = []
         for (variant, model), res in self.results.items():
             arr = self.arrays[variant]
@@ -73,6 +77,8 @@ class Forecast:
 
     def trajectories(self) -> pd.DataFrame:
         """``variant, model, issue, round, actor, position`` plus the round's ``forecast``."""
+        import pandas as pd
+
         frames = []
         for (variant, model), res in self.results.items():
             if res.positions is None:
@@ -99,6 +105,8 @@ class Forecast:
     def final_positions(self) -> pd.DataFrame:
         """``variant, model, actor, issue, position`` — each actor's last position, for models that move actors
         (actors without a stance on an issue are left out)."""
+        import pandas as pd
+
         rows: list[dict[str, Any]] = []
         for (variant, model), res in self.results.items():
             if res.positions is None:

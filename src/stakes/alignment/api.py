@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import OptionError
 from ..scenario import Scenario, SideThesis
@@ -23,6 +22,9 @@ from .energy import frustration
 from .exact import BASIN_MAX_N, EXACT_MAX_N, Minimum, exact_landscape
 from .heuristic import DEFAULT_RESTARTS, heuristic_landscape
 from .propensity import Landscape, Pairs, landscape_from_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENGINES = ("auto", "exact", "heuristic")
 PREDICTIONS = ("global", "basin")
@@ -186,6 +188,8 @@ def alignments_frame(alignments: Sequence[Alignment], same_side: dict[str, dict[
                      ) -> pd.DataFrame:
     """One row per variant × actor: variant, actor, side, frustration, energy, engine (+ p_same_side: the
     Monte Carlo probability of being on the reference actor's side, by variant, when given)."""
+    import pandas as pd
+
     rows = []
     for a in alignments:
         for actor, side in a.sides.items():
@@ -200,4 +204,6 @@ def alignments_frame(alignments: Sequence[Alignment], same_side: dict[str, dict[
 
 def verdicts_frame(verdicts: Sequence[Verdict]) -> pd.DataFrame:
     """Side-thesis verdicts as a table: thesis, variant, model, holds, detail."""
+    import pandas as pd
+
     return pd.DataFrame([v.__dict__ for v in verdicts], columns=["thesis", "variant", "model", "holds", "detail"])

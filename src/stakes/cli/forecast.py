@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -57,6 +56,8 @@ def forecast_payload(result: Forecast) -> dict:
 def forecast_csv(result: Forecast) -> str:
     """``variant,model,issue,value,n_rounds,actor``: a row per issue forecast (actor empty), then a row per
     actor's final position (value = the position) for models that move actors."""
+    import pandas as pd
+
     frame = result.frame()
     frame["actor"] = ""
     pos = result.final_positions().rename(columns={"position": "value"})
@@ -120,24 +121,26 @@ def forecast_command(
 def print_forecast(result: Forecast) -> None:
     sc = result.scenario
     console.print(f"[bold]{sc.title}[/]" + (f"  (as of {sc.as_of})" if sc.as_of else ""))
-    frame = result.frame()
     diagnostics = result.diagnostics()
     for issue in sc.issues:
         table = Table(title=f"{issue.name}  [{issue.scale_min:g}–{issue.scale_max:g}]", title_justify="left")
         table.add_column("variant")
         for m in result.models:
             table.add_column(f"{m} [90 %]" if _has_quantiles(result, m) else m, justify="right")
-        sub = frame[frame.issue == issue.id]
         notes = [d for d in diagnostics if d.issue == issue.id and d.kind != "domain"]
         for v in result.variants:
             cells = []
+            ids = list(result.arrays[v].issue_ids)
+            d = ids.index(issue.id) if issue.id in ids else None
             for m in result.models:
-                hit = sub[(sub.variant == v) & (sub.model == m)]
-                cell = "—" if hit.empty else f"{hit.value.iloc[0]:.1f}"
+                res = result.results.get((v, m))
+                if res is None or d is None:
+                    cells.append("—")
+                    continue
+                cell = f"{float(res.forecast[0, d]):.1f}"
                 q = result.quantiles(v, m)
-                if q is not None and not hit.empty:
+                if q is not None:
                     named = named_quantiles(q)
-                    d = list(result.arrays[v].issue_ids).index(issue.id)
                     cell += f" [{named['q05'][d]:.0f}–{named['q95'][d]:.0f}]"
                 marks = [str(k + 1) for k, n in enumerate(notes) if n.variant == v and n.model in (m, "*")]
                 cells.append(cell + (f" ({','.join(marks)})" if marks else ""))
