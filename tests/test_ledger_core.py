@@ -106,6 +106,17 @@ def test_quantiles_in_the_model_result_are_recorded_and_a_bad_shape_refused(smal
         forecast_entries(result)
 
 
+def test_an_ensemble_entry_names_the_weights_it_was_made_with(small):
+    from importlib.resources import files
+
+    result = forecast(small, models=["ensemble", "weighted-mean"], variants=["baseline"])
+    contents = forecast_entries(result).contents
+    weights = files("stakes.ensemble").joinpath("weights.json").read_bytes()
+    assert {c["calibration_sha256"] for c in contents if c["model"] == "ensemble"} == {
+        hashlib.sha256(weights).hexdigest()}
+    assert {c["calibration_sha256"] for c in contents if c["model"] == "weighted-mean"} == {None}
+
+
 # -- outcomes ---------------------------------------------------------------------------------------------
 HEADER = "scenario,variant,issue,value,date,source\n"
 

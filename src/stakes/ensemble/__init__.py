@@ -63,10 +63,14 @@ def params_from_dict(data: dict[str, Any]) -> EnsembleParams:
 
 
 @cache
+def shipped_text() -> str:
+    """The shipped ``weights.json``, as text (the ledger records its SHA-256 with every ensemble forecast)."""
+    return files(__name__).joinpath(PARAMS_FILE).read_text(encoding="utf-8")
+
+
 def shipped_params() -> EnsembleParams:
     """The parameters that ship with the package."""
-    text = files(__name__).joinpath(PARAMS_FILE).read_text(encoding="utf-8")
-    return params_from_dict(json.loads(text))
+    return params_from_dict(json.loads(shipped_text()))
 
 
 def predict(arrays: ScenarioArrays, forecasts: dict[str, np.ndarray], params: EnsembleParams | None = None

@@ -6,7 +6,11 @@
      "as_of": "YYYY-MM-DD" | null, "variant": ..., "issue": ..., "scale": [min, max], "model": ...,
      "parameters": {the model's parameters as run}, "value": forecast | null,
      "quantiles": [19 quantiles on stakes.scoring.QUANTILE_LEVELS] | null,
-     "stakes_version": ..., "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffff+00:00", "note": text | null}
+     "stakes_version": ..., "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffff+00:00", "note": text | null,
+     "calibration_sha256": sha256 of the fitted parameters the model ships with (the ensemble's weights.json)
+                           | null}
+
+``calibration_sha256`` was added after the first entries were written: older entries lack the key.
 
 ``quantiles`` is filled when the model's result carries ``extra["quantiles"]`` (an array ``(B, d, 19)`` on
 the grid); otherwise the entry is a point forecast, graded as the degenerate distribution.
@@ -51,6 +55,16 @@ def model_parameters(scenario: Scenario, model: str, params: dict[str, dict[str,
 
     spec = get_model(model)
     return plain(spec.resolve({**scenario.model_params(model), **(params or {}).get(model, {})}))
+
+
+def calibration_sha256(model: str) -> str | None:
+    """The SHA-256 of the fitted parameters ``model`` ships with (the ensemble's ``weights.json``), else None:
+    the same model id with refitted weights is another forecaster, and the ledger says which one spoke."""
+    if model != "ensemble":
+        return None
+    from ..ensemble import shipped_text
+
+    return text_sha256(shipped_text())
 
 
 def _number(x: Any) -> float | None:
@@ -113,6 +127,7 @@ def _entries(sc: Scenario, rows: list[tuple[str, str, str, Any, list[float | Non
             "variant": variant, "issue": issue_id, "scale": [float(issue.scale_min), float(issue.scale_max)],
             "model": model, "parameters": parameters[model], "value": _number(value), "quantiles": quantiles,
             "stakes_version": __version__, "recorded_at": stamp, "note": note or None,
+            "calibration_sha256": calibration_sha256(model),
         })
     return NewEntries([plain(c) for c in contents], text, digest)
 
