@@ -258,3 +258,30 @@ def test_reference_matches_numpy_engine_off_the_scale():
     params = spec.resolve({"engine": "numpy"})
     np.testing.assert_allclose(spec.run(arr, **params).positions, spec.reference(arr, **params).positions,
                                atol=1e-9)
+
+
+def test_cycling_rows_are_copied_not_recomputed_and_nothing_changes(monkeypatch):
+    """Positions that repeat bit for bit (period 2..MAX_PERIOD) repeat for ever: the numpy engine copies the
+    rest of the cycle; the results equal those of computing every round, with fewer rows computed. (The numba
+    kernel does the same; tests/test_bdm_numba.py holds it to the numpy engine.)"""
+    from stakes.models.bdm import numpy as engine
+
+    arr = random_arrays(np.random.default_rng(2), 20, 7, 4)
+    real, rows = engine._round, []
+
+    def counting(x, *args):
+        rows.append(x.shape[0])
+        return real(x, *args)
+
+    monkeypatch.setattr(engine, "_round", counting)
+    copied = bdm(arr, rounds=64, report="final-round", engine="numpy")
+    with_copies = sum(rows)
+    rows.clear()
+    monkeypatch.setattr(engine, "MAX_PERIOD", 1)  # no cycle detection: every round computed
+    computed = bdm(arr, rounds=64, report="final-round", engine="numpy")
+    assert with_copies < sum(rows)  # some rows did cycle
+    # equal to rounding: the numpy engine's sums depend at 1e-14 on which rows share a chunk (see _support)
+    for field in ("forecast", "positions", "forecasts"):
+        np.testing.assert_allclose(getattr(copied, field), getattr(computed, field), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(copied.rounds, computed.rounds)
+    np.testing.assert_array_equal(copied.extra["settled"], computed.extra["settled"])

@@ -22,6 +22,7 @@ import numba as nb
 import numpy as np
 
 TIE = 1e-12  # = bdm.numpy.TIE (kept literal: the compiled kernel does not depend on the numpy engine)
+MAX_PERIOD = 16  # = bdm.numpy.MAX_PERIOD
 
 
 def _jit(**kw):
@@ -306,6 +307,20 @@ def _choose(x, d, av, bv, cls, new):  # pragma: no cover - compiled
             new[i] = choice
 
 
+@_jit()
+def _period(traj, row, t, idx, xs, m):  # pragma: no cover - compiled
+    """p in 2..MAX_PERIOD when the positions after round t equal (bit for bit) those after round t − p, else 0."""
+    for p in range(2, min(t, MAX_PERIOD) + 1):
+        same = True
+        for k in range(m):
+            if xs[k] != traj[row, t - p, idx[k]]:
+                same = False
+                break
+        if same:
+            return p
+    return 0
+
+
 @_jit(parallel=True)
 def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, receiver,
              block):  # pragma: no cover - compiled
@@ -350,7 +365,14 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                 ws[k] = c[row, idx[k]] * s[row, idx[k]]
                 wsum += ws[k]
             active = m >= 2 and span[row] > 0
+            period = 0
             for t in range(rounds + 1):
+                if period > 0:  # the positions repeat: round t is round t − period (the round is a function of them)
+                    for k in range(n):
+                        traj[row, t, k] = traj[row, t - period, k]
+                    med[row, t] = med[row, t - period]
+                    mean[row, t] = mean[row, t - period]
+                    continue
                 if t > 0:
                     if active:
                         _risk(xs, ss, ws, span[row], mid[row], q, t_fixed, scholz, sup, prob, d, e, r, sec, od,
@@ -370,10 +392,14 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                         traj[row, t, k] = traj[row, t - 1, k]
                     for k in range(m):
                         traj[row, t, idx[k]] = xs[k]
+                    if active:
+                        period = _period(traj, row, t, idx, xs, m)
                 med[row, t] = _median(xs, ws, od, mid[row])
                 tot = 0.0
                 for k in range(m):
                     tot += ws[k] * xs[k]
                 mean[row, t] = tot / wsum if wsum > 0 else mid[row]
+            if period > 0:
+                ran[row] = rounds  # as if run: the rest of the cycle is what the rounds would give
             settled[row] = not active
     return traj, med, mean, ran, settled
