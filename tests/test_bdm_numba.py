@@ -72,8 +72,9 @@ def test_edge_cases(compiled):
     # positions beyond the scale: distances there count as the whole scale (decision 13b), so offers beyond
     # it tie and the lower one wins; the per-run reference's least-move step uses the raw distance instead
     # (a difference between it and the numpy engine on this data, reported), so compare with the numpy engine
+    # (positions up to 3 scales away, 64 rounds of the stable forecast: the engines' last bits drift to ~2e-9)
     wide = replace(arr, position=arr.position * 3 - arr.scale_min)
-    assert_same(bdm(wide, engine="numba"), bdm(wide, engine="numpy"))
+    assert_same(bdm(wide, engine="numba"), bdm(wide, engine="numpy"), atol=1e-8)
     # zero salience for one actor, a single actor with a stance
     sal = arr.salience.copy()
     sal[:, 1] = 0.0

@@ -116,8 +116,12 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
 
     x, c, s = fold(arrays.position), fold(arrays.capability), fold(arrays.salience)
     part = np.broadcast_to(arrays.mask.T[None], (bsz, d, n)).reshape(bsz * d, n)
+    # positions measured from each issue's scale minimum: an exact shift of a scale (a representable one) then
+    # runs the very same arithmetic (a division by the span would break exact ties of positions on a grid)
+    lo = np.tile(np.asarray(arrays.scale_min, dtype=float), bsz)[:, None]
+    x = x - lo
     span = np.tile(np.asarray(arrays.span, dtype=float), bsz)
-    mid = np.tile((arrays.scale_min + arrays.scale_max) / 2.0, bsz)
+    mid = np.tile((arrays.scale_max - arrays.scale_min) / 2.0, bsz)
     # each row's actors in a canonical order (participants first, then by position, capability, salience): the
     # sums then run in one order whatever order the scenario lists the actors in, and a long run of a chaotic
     # row cannot drift apart under relabelling (it did by 4e-5 over 64 rounds); actors equal in all four
@@ -139,6 +143,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
                                                   perception, chunk_rows, threads)
 
     traj = np.take_along_axis(traj, np.argsort(order, axis=1)[:, None, :], 2)  # back to the scenario's order
+    traj, med, mean = traj + lo[:, :, None], med + lo, mean + lo
 
     def unfold(a: np.ndarray) -> np.ndarray:  # (B·d, T+1[, n]) -> (B, T+1[, n], d)
         a = a.reshape((bsz, d, *a.shape[1:]))

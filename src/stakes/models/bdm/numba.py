@@ -311,12 +311,10 @@ def _choose(x, d, av, bv, cls, new):  # pragma: no cover - compiled
 def _period(traj, row, t, idx, xs, m):  # pragma: no cover - compiled
     """p in 2..MAX_PERIOD when the positions after round t equal (bit for bit) those after round t − p, else 0."""
     for p in range(2, min(t, MAX_PERIOD) + 1):
-        same = True
-        for k in range(m):
-            if xs[k] != traj[row, t - p, idx[k]]:
-                same = False
-                break
-        if same:
+        k = 0
+        while k < m and xs[k] == traj[row, t - p, idx[k]]:
+            k += 1
+        if k == m:
             return p
     return 0
 
@@ -368,10 +366,8 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
             period = 0
             for t in range(rounds + 1):
                 if period > 0:  # the positions repeat: round t is round t − period (the round is a function of them)
-                    for k in range(n):
-                        traj[row, t, k] = traj[row, t - period, k]
-                    med[row, t] = med[row, t - period]
-                    mean[row, t] = mean[row, t - period]
+                    traj[row, t, :] = traj[row, t - period, :]
+                    med[row, t], mean[row, t] = med[row, t - period], mean[row, t - period]
                     continue
                 if t > 0:
                     if active:
@@ -399,7 +395,6 @@ def run_rows(x, c, s, part, span, mid, rounds, q, t_fixed, tolerance, scholz, re
                 for k in range(m):
                     tot += ws[k] * xs[k]
                 mean[row, t] = tot / wsum if wsum > 0 else mid[row]
-            if period > 0:
-                ran[row] = rounds  # as if run: the rest of the cycle is what the rounds would give
+            ran[row] = rounds if period > 0 else ran[row]  # a cycle's copied rounds count as run
             settled[row] = not active
     return traj, med, mean, ran, settled
