@@ -61,6 +61,11 @@
       h.svg("text", { x: L + 14, y: 30, class: "tick" }, "ST: total share of the variance"),
       h.svg("rect", { x: L + 250, y: 22, width: 10, height: 8, fill: h.COLORS[0] }),
       h.svg("text", { x: L + 264, y: 30, class: "tick" }, "S1: share alone"));
+    for (let t = 0; t <= 5; t++) {  // guides first, so that the bars cover them
+      const v = t / 5;
+      s.append(h.svg("line", { x1: x(v), x2: x(v), y1: TOP_Y - 2, y2: base + 4, class: t ? "guide" : "axis" }),
+        h.svg("text", { x: x(v), y: base + 16, class: "tick", "text-anchor": "middle" }, v.toFixed(1)));
+    }
     const chars = Math.floor((L - 12) / (0.62 * FONT));  // label widths estimated as report/labels.py does
     rows.forEach((r, k) => {
       const y = TOP_Y + ROW * k;
@@ -71,12 +76,8 @@
       s.append(h.svg("rect", { x: L, y: y + 3, width: Math.max(0, x(r.ST) - L), height: 14, fill: h.COLORS[0], "fill-opacity": 0.35 }),
         h.svg("rect", { x: L, y: y + 7, width: Math.max(0, x(r.S1) - L), height: 6, fill: h.COLORS[0] }));
     });
-    s.append(h.svg("line", { x1: L, x2: W - R, y1: base, y2: base, class: "axis" }));
-    for (let t = 0; t <= 5; t++) {
-      const v = t / 5;
-      s.append(h.svg("line", { x1: x(v), x2: x(v), y1: TOP_Y - 2, y2: base + 4, class: t ? "guide" : "axis" }),
-        h.svg("text", { x: x(v), y: base + 16, class: "tick", "text-anchor": "middle" }, v.toFixed(1)));
-    }
+    s.append(h.svg("line", { x1: L, x2: W - R, y1: base, y2: base, class: "axis" }),
+      h.svg("line", { x1: L, x2: L, y1: TOP_Y - 2, y2: base + 4, class: "axis" }));
     s.append(h.svg("text", { x: L + (W - L - R) / 2, y: base + 34, class: "tick", "text-anchor": "middle" },
       "Sobol index (share of the forecast's variance)"));
     const fig = h.el("figure", { class: "chart" });
