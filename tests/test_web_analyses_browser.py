@@ -127,6 +127,9 @@ def test_edit_a_thesis_and_a_variant_and_see_the_verdict_change(page, server, tm
     expect(cell).to_have_text(f"{stronger:.1f}")
     expect(_verdict(page, "t1", "us-out")).to_have_text("yes")
     _no_overlaps(page, 2)
+    page.goto(server + page.locator("#results a", has_text="permalink").get_attribute("href"))  # the run's page
+    expect(_verdict(page, "t1", "us-out")).to_have_text("yes")
+    _no_overlaps(page, 2)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
