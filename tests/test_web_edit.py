@@ -141,6 +141,13 @@ def test_a_bad_thesis_is_refused_naming_the_field(client, sid, thesis, needle):
     assert client.get(f"/api/scenarios/{sid}").json()["version"] == 1
 
 
+def test_an_infinite_threshold_is_refused(client, sid):
+    body = '{"version": 1, "thesis": {"id": "t1", "kind": "threshold", "claim": "c", "issue": "border", "op": "<", ' \
+           '"value": 1e999}}'  # JSON's way to say inf
+    r = client.put(f"/api/scenarios/{sid}/theses/t1", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "field 'value': the threshold must be a finite number" in r.json()["detail"]
+
+
 def test_the_scenario_page_lists_variants_and_theses_with_their_editors(client, sid):
     page = client.get(f"/s/{sid}").text
     assert 'id="variants"' in page and 'data-variant="us-out"' in page
