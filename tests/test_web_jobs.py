@@ -178,14 +178,15 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
     with RunStore(url) as store:
         listed = store.list()
         assert list(listed["status"]) == ["finished"] and list(listed["seed"]) == [7]
-        # runs other commands recorded: one without seed or lists, one of a kind the app does not show
+        # runs other commands recorded: one without seed or lists, one without the table of its kind
         frame = pd.DataFrame({"variant": ["baseline"], "model": ["mean"], "issue": ["border"], "value": [1.0]})
         other = store.record("forecast", loads_yaml(SMALL_YAML), {"forecast": frame}, seed=None)
-        store.record("sensitivity", loads_yaml(SMALL_YAML), {"drivers": frame})
-    # a new server on the same store lists the run with its seed and version, and serves it
+        odd = store.record("sensitivity", loads_yaml(SMALL_YAML), {"drivers": frame})
+    # a new server on the same store lists the runs with their seeds and versions, and serves them
     with TestClient(create_app(db_url=url, start_method="fork"), base_url="http://127.0.0.1") as c:
         runs = c.get("/api/runs").json()
-        assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7), (f"s{other}", None)]
+        assert [(r["id"], r["seed"]) for r in runs] == [(job["run_id"], 7), (f"s{other}", None), (f"s{odd}", None)]
+        assert c.get(f"/api/runs/s{odd}").json()["results"] == []  # no 'sensitivity' table: nothing to show
         assert runs[0]["version"] and c.get(f"/api/runs/s{other}").json()["models"] == ["mean"]
         after = c.get(f"/api/runs/{job['run_id']}").json()
         assert after["results"] == before["results"] and after["verdicts"] == before["verdicts"]
@@ -193,7 +194,7 @@ def test_runs_survive_a_restart_and_failures_store_nothing(tmp_path: Path, monke
         assert report.status_code == 200 and "Small talks" in report.text
         index = c.get("/").text
         # the run is listed; its scenario is offered for editing through the newest run made with it
-        assert job["run_id"] in index and f'data-run="s{other}"' in index
+        assert job["run_id"] in index and f'data-run="s{odd}"' in index
 
 
 def test_a_run_that_cannot_be_stored_is_reported_failed_and_not_shown():

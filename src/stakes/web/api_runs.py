@@ -20,7 +20,7 @@ from .jobs import JOB_ID
 from .limits import check_work
 from .lookups import default_models, get_record, run_summaries
 from .reporting import report_html
-from .runs import RUN_ID, RunRecord
+from .runs import INFO_TABLE, RUN_ID, RunRecord
 from .tasks import forecast_task, simulation_task
 from .workspace import NotFound, StaleEdit
 
@@ -95,7 +95,7 @@ def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
     sc = rec.scenario
     return {
         **rec.summary(), "results": _records(rec.frame), "trajectories": _records(rec.trajectories),
-        "verdicts": rec.verdicts,
+        "verdicts": rec.verdicts, "info": _records(rec.tables.get(INFO_TABLE.get(rec.kind, ""))),
         "issues": [{"id": i.id, "name": i.name, "scale_min": i.scale_min, "scale_max": i.scale_max,
                     "anchors": [{"value": a.value, "label": a.label} for a in i.anchors]} for i in sc.issues],
         "actors": [{"id": a.id, "name": a.name} for a in sc.actors],

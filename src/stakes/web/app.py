@@ -81,12 +81,16 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
         return {"status": "ok", "version": __version__}
 
     from .api import router as api_router
+    from .api_analyses import router as analyses_router
+    from .api_edit import router as edit_router
     from .api_runs import router as runs_router
     from .ledger import router as ledger_router
     from .pages import router as pages_router
 
     app.include_router(api_router)
+    app.include_router(edit_router)
     app.include_router(runs_router)
+    app.include_router(analyses_router)
     app.include_router(pages_router)
     app.include_router(ledger_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -105,7 +109,7 @@ def create_app(db_url: str | None = None, token: str | None = None, limits: Limi
 def _record(ctx: WebContext, job: Job) -> None:
     """Turn a finished job's result into a run: recorded in the store first (if any), then shown."""
     p = job.meta
-    rec = new_record(job.kind, job.result, p["scenario"], p["models"], p["variants"], p.get("seed"),
+    rec = new_record(job.kind, job.result, p["scenario"], p.get("models", []), p["variants"], p.get("seed"),
                      p.get("runs"), job.scenario_id)
     rec.version = __version__
     if ctx.store is not None:

@@ -143,6 +143,8 @@ class RunOut(RunSummary):
     actors: list[dict[str, Any]]
     stances: list[dict[str, Any]]
     """The baseline's positions and saliences (for the charts)."""
+    info: list[dict[str, Any]] = []
+    """What describes the run as a whole: an alignment's energies, a sensitivity's sample sizes."""
 
 
 class ModelOut(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from .. import __version__
-from ..models import list_models
+from ..models import is_registered, list_models
 from ..scenarios import builtin_names
 from ..variants import BASELINE
 from .context import WebContext, get_ctx
@@ -51,7 +51,8 @@ def scenario_page(request: Request, sid: Annotated[str, PathParam(pattern=SCENAR
     runs = [r for r in ctx.runs.list() if r.scenario_id == sid]
     return _page(request, "scenario.html", entry=entry, scenario=sc, cells=cells, models=list_models(),
                  chosen=chosen, variants=[BASELINE, *(v.id for v in sc.variants)], runs=runs,
-                 max_runs=ctx.limits.max_sim_runs)
+                 max_runs=ctx.limits.max_sim_runs,
+                 sensitivity_model=next((m for m in sc.simulation_models if is_registered(m)), "weighted-mean"))
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

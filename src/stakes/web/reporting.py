@@ -16,9 +16,8 @@ def report_html(rec: RunRecord) -> str:
 
         info = (f"run {rec.id} · {rec.kind} · models {', '.join(rec.models)} · seed {rec.seed}"
                 + (f" · stakes {rec.version}" if rec.version else ""))
-        if rec.kind == "forecast":
-            return build_report(rec.scenario, forecast_result=rec.tables, run_info=info)
-        return build_report(rec.scenario, simulation=rec.tables, run_info=info)
+        kind = {"forecast": "forecast_result"}.get(rec.kind, rec.kind)  # simulation, sensitivity, alignment
+        return build_report(rec.scenario, **{kind: rec.tables}, run_info=info)
     except ImportError:
         return _fallback(rec)
 

@@ -17,13 +17,19 @@ import pandas as pd
 from ..scenario import Scenario
 
 RUN_ID = r"^[A-Za-z0-9_\-]{1,64}$"
+MAIN_TABLE = {"forecast": "forecast", "simulation": "summary", "alignment": "alignment",
+              "sensitivity": "sensitivity"}
+"""The kinds of run the app shows, and the table of each that holds its results."""
+INFO_TABLE = {"simulation": "simulation_info", "alignment": "alignment_summary",
+              "sensitivity": "sensitivity_info"}
+"""The table that describes a run as a whole (one row per variant, or one row)."""
 
 
 @dataclass
 class RunRecord:
     id: str
     kind: str
-    """forecast or simulation."""
+    """forecast, simulation, alignment or sensitivity (:data:`MAIN_TABLE`)."""
     scenario: Scenario
     models: list[str]
     variants: list[str]
@@ -33,7 +39,7 @@ class RunRecord:
     """Tidy results: ``variant, model, issue, value, ...`` (one row per variant × model × issue)."""
     trajectories: pd.DataFrame | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
-    """Thesis verdicts (forecast) or probabilities (simulation), as records."""
+    """Thesis verdicts (forecast, alignment's side theses) or probabilities (simulation), as records."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Every tidy table of the run (what the store records and the report draws)."""
     scenario_id: str | None = None
@@ -51,9 +57,11 @@ class RunRecord:
 
 
 def _verdicts(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
-    frame = tables.get("verdicts")
-    if frame is None:
-        frame = tables.get("theses")
+    frame = next((tables[k] for k in ("verdicts", "theses", "side_verdicts") if k in tables), None)
+    probabilities = tables.get("side_theses")  # an alignment's Monte Carlo: P(side thesis holds)
+    if frame is not None and probabilities is not None and not probabilities.empty:
+        p = probabilities[["thesis", "variant", "probability"]]
+        frame = frame.drop(columns=["probability"], errors="ignore").merge(p, on=["thesis", "variant"], how="left")
     if frame is None or frame.empty:
         return []
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
@@ -63,7 +71,7 @@ def record_from_tables(run_id: str, kind: str, scenario: Scenario, tables: dict[
                        models: list[str], variants: list[str], seed: int | None, runs: int | None,
                        scenario_id: str | None = None) -> RunRecord:
     """A run from its tidy tables (:mod:`stakes.report.tidy`): the same for a live and a stored run."""
-    main = tables.get("forecast" if kind == "forecast" else "summary")
+    main = tables.get(MAIN_TABLE.get(kind, kind))
     if main is not None:  # runs recorded without their lists: take them from the results
         if not models and "model" in main:
             models = [str(m) for m in dict.fromkeys(main["model"])]
@@ -83,7 +91,7 @@ def new_record(kind: str, result: Any, scenario: Scenario, models: list[str], va
 
     tables = result if _is_tables(result) else result_tables(kind, result)
     return record_from_tables("r" + secrets.token_hex(6), kind, scenario, tables, models, variants, seed,
-                              runs if kind == "simulation" else None, scenario_id)
+                              runs if kind in ("simulation", "alignment") else None, scenario_id)
 
 
 def _is_tables(value: Any) -> bool:

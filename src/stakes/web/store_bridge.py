@@ -13,7 +13,7 @@ import pandas as pd
 
 from .context import WebContext
 from .jobs import Job
-from .runs import RunRecord, record_from_tables
+from .runs import MAIN_TABLE, RunRecord, record_from_tables
 
 
 def open_store(url: str) -> tuple[Any, str | None]:
@@ -29,9 +29,12 @@ def open_store(url: str) -> tuple[Any, str | None]:
 
 
 def record_run(ctx: WebContext, rec: RunRecord, job: Job) -> str:
-    options: dict[str, Any] = {"source": "web", "job": job.id}
+    options: dict[str, Any] = {**job.meta.get("options", {}), "source": "web", "job": job.id}
     if rec.runs is not None:
         options["runs"] = rec.runs
+    info = rec.tables.get("sensitivity_info")
+    if info is not None and len(info) == 1:  # what the command line records: the sample size used
+        options.update(samples=int(info["samples"].iloc[0]), evaluations=int(info["evaluations"].iloc[0]))
     stored = ctx.store.record(rec.kind, rec.scenario, rec.tables, variants=rec.variants, models=rec.models,
                               seed=rec.seed, options=options, label=f"web {job.id}")
     rec.id = f"s{stored}"
@@ -42,7 +45,7 @@ def stored_summaries(ctx: WebContext, limit: int = 200) -> list[dict[str, Any]]:
     frame = ctx.store.list(limit=limit, status="finished")
     out = []
     for row in frame.to_dict(orient="records"):
-        if row["kind"] not in ("forecast", "simulation"):
+        if row["kind"] not in MAIN_TABLE:
             continue
         out.append({
             "id": f"s{row['id']}", "kind": row["kind"], "scenario": row["scenario"], "title": row["title"],
@@ -66,7 +69,7 @@ def load_stored(ctx: WebContext, run_id: str) -> RunRecord | None:
         run = ctx.store.get(int(run_id[1:]))
     except StoreError:
         return None
-    if run.status != "finished" or run.kind not in ("forecast", "simulation"):
+    if run.status != "finished" or run.kind not in MAIN_TABLE:
         return None
     rec = record_from_tables(run_id, run.kind, run.scenario(), ctx.store.tables(run.id), run.models,
                              run.variants, run.seed, run.options.get("runs"))

@@ -53,3 +53,40 @@ def simulation_task(payload: dict[str, Any], progress: Callable[[float, str], No
     result = simulate(payload["scenario"], runs, **kwargs)
     progress(1.0, "tables")
     return result_tables("simulation", result)
+
+
+def alignment_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
+    """Landscape theory on each variant (:func:`stakes.alignment.align`), with ``runs`` Monte Carlo runs of
+    side probabilities when asked (:func:`stakes.alignment.side_probabilities`), as ``stakes align`` does."""
+    from ..alignment import align, side_probabilities
+
+    scenario: Scenario = payload["scenario"]
+    variants: list[str] = payload["variants"]
+    runs, seed = int(payload.get("runs") or 0), payload.get("seed")
+    results: list[Any] = []
+    for k, variant in enumerate(variants):
+        progress(k / len(variants), f"variant {variant} ({k + 1} of {len(variants)})")
+        results.append(align(scenario, variant, seed=seed))
+        if runs:
+            results.append(side_probabilities(scenario, variant, runs, seed=seed))
+    progress(1.0, "tables")
+    return result_tables("alignment", results, scenario)
+
+
+def sensitivity_task(payload: dict[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
+    """Sobol indices of each issue's forecast by ``models[0]`` on each variant (:func:`stakes.sensitivity`)."""
+    from ..sensitivity import sensitivity
+    from ..uncertainty import SpreadOverride
+
+    scenario: Scenario = payload["scenario"]
+    variants: list[str] = payload["variants"]
+    model: str = payload["models"][0]
+    override = SpreadOverride(*payload.get("spreads", (None, None, None)))
+    params = (payload.get("params") or {}).get(model)
+    results = []
+    for k, variant in enumerate(variants):
+        progress(k / len(variants), f"variant {variant} ({k + 1} of {len(variants)})")
+        results.append(sensitivity(scenario, model=model, variant=variant, samples=payload.get("samples"),
+                                   seed=payload.get("seed"), override=override, params=params))
+    progress(1.0, "tables")
+    return result_tables("sensitivity", results)

@@ -37,11 +37,7 @@
     }
     return data;
   }
-  function wrap(tag, child) {
-    const node = el(tag);
-    node.append(child);
-    return node;
-  }
+  const wrap = (tag, child) => { const node = el(tag); node.append(child); return node; };
   const fmt = (x) => (x === null || x === undefined || Number.isNaN(x)) ? "—" : Number(x).toFixed(1);
 
   // ---- index page --------------------------------------------------------------------------------
@@ -112,9 +108,9 @@
   }
 
   function follow(job) {
-    const box = $("#job");
+    const box = $("#job"), buttons = $$("#run-button, #analysis-button");
     box.hidden = false;
-    $("#run-button").disabled = true;
+    buttons.forEach((b) => { b.disabled = true; });
     status("");
     const cancel = $("#job-cancel");
     cancel.onclick = () => api("DELETE", "/api/jobs/" + job.id).catch(() => {});
@@ -124,7 +120,7 @@
       $("#job-progress").value = j.progress;
       $("#job-message").textContent = j.status + ": " + j.message;
       if (["queued", "running"].includes(j.status)) { setTimeout(tick, 300); return; }
-      $("#run-button").disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
       box.hidden = true;
       if (j.status === "done") { status("run " + j.run_id + " finished", "ok"); showRun(j.run_id); }
       else status(j.status + ": " + j.message + (j.error ? " — " + j.error.split("\n")[0] : ""), "error");
@@ -154,6 +150,8 @@
       for (const issue of run.issues) parts.push(issueChart(run, issue));
       parts.push(...trajectoryCharts(run));
       if (run.verdicts.length) parts.push(verdictTable(run));
+    } else if (run.kind !== "simulation") {
+      parts.push(...window.stakesAnalyses.parts(run, { el, svg, wrap, genericTable, COLORS }));
     } else {
       parts.push(genericTable(run.results));
       for (const issue of run.issues) parts.push(intervalChart(run, issue));
@@ -164,7 +162,7 @@
       try { const e = await api("POST", "/api/runs/" + run.id + "/scenario"); location.href = "/s/" + e.id; }
       catch (err) { status(err.message, "error"); }
     });
-    parts.push(el("p")); parts[parts.length - 1].append(open);
+    parts.push(wrap("p", open));
     host.replaceChildren(...parts);
   }
 
@@ -389,6 +387,7 @@
     });
   }
 
+  window.stakes = { $, $$, el, api, status, follow };
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.body.dataset.page;
     if (page === "index") initIndex();
