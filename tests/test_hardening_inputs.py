@@ -41,6 +41,13 @@ def test_overflowing_stance_capability_is_refused(value):
     _refuse(d, "actor 'us'", "issue 'territory'", "capability")
 
 
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 1e300])
+def test_a_thesis_threshold_must_be_a_finite_number(value):
+    d = small_scenario_dict()
+    d["theses"][0]["value"] = value
+    _refuse(d, "theses.0", "field 'value'")
+
+
 def test_overflowing_scale_is_refused():
     d = small_scenario_dict()
     d["issues"][1].update(scale_min=-1e308, scale_max=1e308)

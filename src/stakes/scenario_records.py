@@ -249,6 +249,11 @@ class ThresholdThesis(_ThesisBase):
     model: str | None = None
     """Model whose forecast is checked; None = the scenario's default model."""
 
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, v: float) -> float:
+        return _bounded(v, "value")  # type: ignore[return-value]
+
 
 class CloserThesis(_ThesisBase):
     """"The outcome on ``issue`` ends closer to ``actor`` than to ``other``"."""
