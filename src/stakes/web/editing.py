@@ -9,7 +9,6 @@ position moved off its scale, a stance that does not exist) is refused now, with
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..errors import ScenarioError
@@ -95,10 +94,6 @@ def put_thesis(scenario: Scenario, old_id: str | None, thesis: Any) -> Scenario:
             get_model(model)
         except Exception as exc:  # OptionError: unknown model, naming the known ones
             raise ScenarioError(str(exc), row=f"theses '{thesis.id}'", field="model") from None
-    value = getattr(thesis, "value", None)
-    if value is not None and not math.isfinite(value):  # the record itself lets inf through (JSON 1e999)
-        raise ScenarioError(f"the threshold must be a finite number, got {value}", row=f"theses '{thesis.id}'",
-                            field="value")
     if isinstance(thesis, SideThesis) and not thesis.actors:
         raise ScenarioError("a side thesis names at least one actor", row=f"theses '{thesis.id}'",
                             field="actors", expected="one or more actor ids")
