@@ -66,7 +66,7 @@ def psum(a, n):  # pragma: no cover - compiled
     return psum(a[:half], half) + psum(a[half:], n - half)
 
 
-@jit(inline="always")
+@jit()
 def vote(rule, w, du):  # pragma: no cover - compiled
     """Model::vote (kernels.vote)."""
     if rule == R_PROP:
@@ -105,7 +105,7 @@ def victory(model, c1, c2):  # pragma: no cover - compiled
     return x1 / (x1 + x2)
 
 
-@jit(inline="always")
+@jit()
 def util(d, r):  # pragma: no cover - compiled
     """SMPModel::bsUtil (kernels.bs_util)."""
     return (1 - d) * (1 + d * r) if d <= 1 else (1 - d) * (1 + r)
