@@ -276,6 +276,13 @@ def option_codes(opt: SMPOptions) -> np.ndarray:
     return np.array([choices.index(v) for choices, v in zip(names, values, strict=True)], dtype=np.int64)
 
 
+def _pad(traj: np.ndarray, length: int) -> np.ndarray:
+    """``traj`` (B, T+1, …) to ``length`` states, its last state repeated (the caller gathers the rest)."""
+    if traj.shape[1] == length:
+        return traj
+    return np.concatenate([traj, np.repeat(traj[:, -1:], length - traj.shape[1], axis=1)], axis=1)
+
+
 def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> tuple[np.ndarray, np.ndarray]:
     """Drop-in for :func:`stakes.models.smp.numpy.run_batch` (deterministic transitions): positions
     ``(B, T+1, n, d)`` (finished runs keep their last positions) and turns ``(B,)``."""
@@ -293,9 +300,9 @@ def run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions) -> 
         with _PARALLEL, nb.parallel_chunksize(1):  # runs differ in length: hand them out one at a time
             run_all(*args, codes, int(opt.rounds), int(opt.min_turns), float(opt.stop_ratio),
                     float(opt.min_sig_delta), traj, steps)
-        parts.append((traj, steps))
+        parts.append((traj[:, :int(steps.max(initial=0)) + 1].copy(), steps))  # frees the unused turns
     steps = np.concatenate([st for _, st in parts])
     length = int(steps.max(initial=0)) + 1
-    traj = np.concatenate([tr[:, :length] for tr, _ in parts], axis=0)
+    traj = np.concatenate([_pad(tr, length) for tr, _ in parts], axis=0)
     turns = np.minimum(np.arange(length)[None, :], steps[:, None])  # finished runs repeat their last state
     return traj[np.arange(b_n)[:, None], turns], steps
