@@ -16,7 +16,7 @@ from stakes.backtest.engine import run_stacked
 from stakes.io import load_scenario
 from stakes.io.deu import parse_intro_date, read_deu
 from stakes.models import get_model, list_models
-from stakes.scoring import point_scores
+from stakes.scoring import QUANTILE_LEVELS, point_scores
 
 from .conftest import ROOT, run_main
 
@@ -109,6 +109,24 @@ def test_monte_carlo_gives_quantiles_around_the_forecast(tmp_path):
     assert 0 <= s.loc["bdm", "cover90"] <= 1 and s.loc["bdm", "crps"] > 0
     again = backtest(_subset(tmp_path, 30), models=["weighted-mean", "bdm"], runs=40, seed=3)
     assert np.array_equal(again.grid["bdm"], res.grid["bdm"])
+
+
+def test_smp_monte_carlo_is_capped_and_uses_the_first_draws(tmp_path, monkeypatch):
+    """SMP gets a predictive distribution from the first MC_RUNS_CAP of the shared draws."""
+    import stakes.backtest as backtest_module
+    import stakes.backtest.engine as engine
+
+    monkeypatch.setattr(engine, "MC_RUNS_CAP", {"smp": 3})
+    monkeypatch.setattr(backtest_module, "MC_RUNS_CAP", {"smp": 3})
+    path = _subset(tmp_path, 12)
+    res = backtest(path, models=["smp", "weighted-mean"], runs=5, seed=4)
+    assert res.settings["runs_per_model"] == {"smp": 3, "weighted-mean": 5}
+    s = res.summary().set_index("model")
+    assert s.loc["smp", "crps"] > 0 and 0 <= s.loc["smp", "cover90"] <= 1
+    cases = res.cases
+    draws = engine.case_inputs(cases, 5, 4, None).take(slice(0, 3))
+    expected = run_stacked("smp", draws)
+    assert np.allclose(res.grid["smp"], np.quantile(expected, QUANTILE_LEVELS, axis=0).T)
 
 
 def test_backtest_of_a_scenario_with_outcomes():

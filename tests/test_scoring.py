@@ -25,6 +25,17 @@ def test_crps_of_a_point_forecast_is_its_absolute_error():
     assert np.allclose(crps(point_quantiles(f), y), np.abs(f - y))
 
 
+def test_crps_is_scoringrules_quantile_crps():
+    """The written-out formula gives scoringrules' numbers exactly (when scoringrules is installed)."""
+    sr = pytest.importorskip("scoringrules")
+    rng = np.random.default_rng(0)
+    grid, y = rng.normal(50, 20, (300, len(QUANTILE_LEVELS))), rng.normal(50, 20, 300)
+    grid[:10] = np.round(grid[:10])
+    y[:10] = grid[:10, 3]  # outcomes equal to a quantile
+    expected = sr.crps_quantile(y, np.sort(grid, axis=-1), QUANTILE_LEVELS, backend="numpy")
+    np.testing.assert_array_equal(crps(grid, y), expected)
+
+
 def test_crps_of_a_normal_grid_is_close_to_the_closed_form():
     # Quantile-grid CRPS of N(0, 1) at y = 0.3 vs the exact Gneiting-Raftery formula: the 19-level grid is
     # an approximation (here about 5 % high).

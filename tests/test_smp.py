@@ -1,7 +1,9 @@
-"""KTAB's Spatial Model of Politics: agreement with KTAB's own runs, batched vs per-run reference, invariants."""
+"""KTAB's Spatial Model of Politics: agreement with KTAB's own runs (both engines), batched vs per-run reference,
+invariants. The numba engine's own tests (agreement with numpy, dispatch): tests/test_smp_numba.py."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +44,29 @@ the same run reproduces the 2017 log's position history line for line. Bargains 
 so positions have two decimals on 0–100."""
 
 
+ENGINES = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba is not installed (optional extra 'fast')"))]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> str:
+    """Each engine explicitly (the default, auto, takes numpy for these small batches)."""
+    return request.param
+
+
+def run_smp(arrays: ScenarioArrays, engine: str = "auto", **params):
+    spec = get_model("smp")
+    return spec.run(arrays, **spec.resolve({**params, "engine": engine}))
+
+
 @pytest.fixture(scope="module")
 def soe() -> ScenarioArrays:
     return compile_scenario(load_scenario(CSV))
 
 
 @pytest.fixture(scope="module")
-def soe_result(soe: ScenarioArrays):
-    return get_model("smp").run(soe)
+def soe_result(soe: ScenarioArrays, engine: str):
+    return run_smp(soe, engine)
 
 
 def random_arrays(rng: np.random.Generator, b: int, n: int, d: int, scale: float = 100.0) -> ScenarioArrays:
@@ -74,18 +91,18 @@ def test_log_parses():
     assert find_log(CASE) == (CSV, LOG)
 
 
-def test_every_turn_matches_ktab_log(soe_result):
+def test_every_turn_matches_ktab_log(soe_result, engine):
     """All 28 states (27 turns, the same stopping turn) agree with the log to its printed precision."""
     log = parse_ktab_log(LOG)
     assert soe_result.positions.shape == (1, 28, 13, 2)
     assert soe_result.rounds[0].tolist() == [27, 27]
     assert np.abs(soe_result.positions[0] - log.positions).max() <= LOG_PRECISION
+    assert soe_result.extra["engine"] == engine
 
 
-def test_win_probabilities_match_ktab_log(soe):
+def test_win_probabilities_match_ktab_log(soe, engine):
     """KTAB's reported winning probability of each actor's position, every turn, to the log's 4 decimals."""
-    spec = get_model("smp")
-    res = spec.run(soe, **spec.resolve({"win_probabilities": True}))
+    res = run_smp(soe, engine, win_probabilities=True)
     log = parse_ktab_log(LOG)
     assert np.abs(res.extra["win_probability"][0] - log.win_probability).max() <= 5e-5 + 1e-12
 
@@ -167,14 +184,14 @@ SActor-06, Pstn3:  90.4  72.0  72.0  73.0  73.0  75.9  74.0  74.0  74.1  74.1  7
 """
 
 
-def test_ktab_dummy_3dim_log(tmp_path):
+def test_ktab_dummy_3dim_log(tmp_path, engine):
     """A second KTAB reference run (7 actors × 3 dimensions, 10 turns): every turn to the log's precision."""
     csv = tmp_path / "dummyData_3Dim.csv"
     csv.write_text(DUMMY_3DIM_CSV)
     log_file = tmp_path / "x_ref-dummyData_3Dim.txt"
     log_file.write_text(DUMMY_3DIM_LOG)
     log = parse_ktab_log(log_file)
-    result = get_model("smp").run(compile_scenario(load_scenario(csv)))
+    result = run_smp(compile_scenario(load_scenario(csv)), engine)
     assert result.positions.shape[1:] == log.positions.shape == (11, 7, 3)
     assert np.abs(result.positions[0] - log.positions).max() <= LOG_PRECISION
 
@@ -195,12 +212,12 @@ OPTION_SETS = [
 
 
 @pytest.mark.parametrize("params", OPTION_SETS)
-def test_batched_matches_reference(params):
+def test_batched_matches_reference(params, engine):
     spec = get_model("smp")
     rng = np.random.default_rng(len(str(params)))
     for n, d in ((3, 1), (5, 2), (6, 3)):
         arrays = random_arrays(rng, 3, n, d)
-        fast = spec.run(arrays, **spec.resolve(params))
+        fast = run_smp(arrays, engine, **params)
         slow = spec.reference(arrays, **spec.resolve(params))
         assert fast.positions.shape == slow.positions.shape
         assert np.abs(fast.positions - slow.positions).max() < 1e-9

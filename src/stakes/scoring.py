@@ -52,12 +52,15 @@ def named_quantiles(grid: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def crps(grid: np.ndarray, outcome: np.ndarray) -> np.ndarray:
-    """CRPS of quantile-grid forecasts ``(..., 19)`` against outcomes ``(...)``, in the outcome's units."""
-    import scoringrules as sr
+    """CRPS of quantile-grid forecasts ``(..., 19)`` against outcomes ``(...)``, in the outcome's units.
 
+    ``scoringrules.crps_quantile``'s numpy backend, written out (the same operations, so the same floats;
+    tests/test_scoring.py compares): importing scoringrules builds its numba ufuncs, ~8 s per process."""
     g = np.sort(np.asarray(grid, dtype=float), axis=-1)
-    y = np.asarray(outcome, dtype=float)
-    return np.asarray(sr.crps_quantile(y, g, QUANTILE_LEVELS, backend="numpy"), dtype=float)
+    y = np.asarray(outcome, dtype=float)[..., None]
+    below = (g <= y) * QUANTILE_LEVELS * (y - g)
+    above = (g > y) * (1 - QUANTILE_LEVELS) * (g - y)
+    return 2 * np.mean(below + above, axis=-1)
 
 
 def covered(grid: np.ndarray, outcome: np.ndarray, level: float) -> np.ndarray:

@@ -25,10 +25,12 @@ from .cases import Cases
 JOINT_MODELS = frozenset({"smp", "exchange"})
 """Models whose forecast on one issue depends on the other issues of the scenario."""
 
-MC_RUNS_CAP = {"smp": 0}
-"""Monte Carlo runs per case at most, by model (0 = the point forecast only). KTAB's SMP costs ~30 ms per
-case-run on DEU (O(n³) per turn; no compiled engine yet): 200 runs of 184 cases would take over 15 minutes and
-even 10 runs take a minute, so under ``--runs`` SMP keeps its point forecast and its CRPS/coverage are null."""
+MC_RUNS_CAP = {"smp": 50}
+"""Monte Carlo runs per case at most, by model (0 = the point forecast only); the first ones of the shared draws.
+KTAB's SMP costs O(n³) per turn and ~18 turns per perturbed DEU run: its compiled engine takes ~0.33 s of CPU
+per run of all 184 cases, so 200 runs would take ~70 s of CPU — more than the whole command's budget of
+2 minutes on 2 shared cores. 50 runs (~17 s of CPU) give its predictive quantiles, CRPS and coverage within
+that budget (benchmarks/README.md; docs/decisions/backtest.md)."""
 
 DEFAULT_SPREADS = SpreadOverride(position=5.0, salience=10.0, capability=0.2)
 """Input uncertainty of a backtest's Monte Carlo when the data declare none: position sd 5 % of the scale,
@@ -59,7 +61,10 @@ def run_stacked(model_id: str, arrays: ScenarioArrays, params: dict[str, Any] | 
     if model_id not in JOINT_MODELS:
         return np.asarray(spec.run(arrays, **resolved).forecast, dtype=float)
     out = np.full((arrays.n_batch, arrays.n_issues), np.nan)
-    for (n, lo, hi), columns in _groups(arrays).items():
+    groups = _groups(arrays)
+    # largest groups first (work ~ cases × n³): a compiled engine that pays off there is then loaded, and the
+    # models' engine "auto" uses it for the small groups too
+    for (n, lo, hi), columns in sorted(groups.items(), key=lambda g: -len(g[1]) * g[0][0] ** 3):
         batch = _per_case_batch(arrays, columns, n, lo, hi)
         res = np.asarray(spec.run(batch, **resolved).forecast, dtype=float)  # (G·B, 1)
         out[:, columns] = res[:, 0].reshape(len(columns), arrays.n_batch).T

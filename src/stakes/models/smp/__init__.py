@@ -23,6 +23,11 @@ Behavioral Analysis" (KAPSARC, 2015–2017). Positions are vectors over all issu
 Forecast: the capability × salience weighted mean of the final positions per issue (KTAB reports positions,
 not a single outcome). Parameters mirror KTAB's options, defaulting to those KTAB uses for a CSV file.
 Modelling choices where KTAB has none (per-issue capabilities, missing stances): ``docs/decisions/smp.md``.
+
+Engines: ``engine="numpy"`` the batched numpy engine (``smp/numpy.py``); ``"numba"`` the compiled one
+(``smp/numba.py``, optional extra ``fast``; deterministic transitions), the same positions to ~1e-9 (bit for
+bit on the tests' scenarios); ``"auto"`` (default) numba for batches of at least ``AUTO_NUMBA_WORK`` runs × n³,
+or once its kernel is loaded in this process, else numpy.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
+from ..jit import announce_compile
 from .kernels import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
@@ -52,6 +58,13 @@ from .numpy import run_batch, win_probabilities
 CHUNK_ELEMENTS = 1 << 16
 """Runs are processed in chunks of about this many B·n³ elements: the (B, n, n, n) temporaries then stay in
 the CPU cache (measured best among 2¹⁴…2²² on SOE and a 20 × 3 case), and memory stays bounded."""
+
+
+ENGINES = ("auto", "numpy", "numba")
+AUTO_NUMBA_WORK = 200_000
+"""``engine="auto"`` takes numba from this many runs × actors³ on (a turn costs O(n³)): below it the numpy engine
+is done in about the time numba takes to import and load its cached kernel (~1 s on a small machine;
+benchmarks/README_smp.md), and a first ``stakes forecast`` compiles nothing."""
 
 
 CAPABILITY_SCALES = ("max-100", "as-given")
@@ -122,18 +135,65 @@ def _pad(traj: np.ndarray, length: int) -> np.ndarray:
     return np.concatenate([traj, tail], axis=1)
 
 
+def numba_kernel():
+    """The compiled engine's ``run_batch`` (:mod:`stakes.models.smp.numba`), or None when numba cannot be
+    imported."""
+    try:
+        from .numba import run_batch as kernel
+    except Exception:  # not installed, or a numba that refuses this numpy: auto runs the numpy engine
+        return None
+    return kernel
+
+
+def _kernel_loaded() -> bool:
+    """True when the compiled engine is imported and compiled in this process (using it costs nothing more)."""
+    import sys
+
+    module = sys.modules.get(f"{__name__}.numba")
+    return module is not None and bool(getattr(module.run_all, "overloads", None))
+
+
+def choose_engine(engine: str, opt: SMPOptions, runs: int, n: int):
+    """The compiled ``run_batch`` for this call, or None for the numpy engine."""
+    if engine not in ENGINES:
+        raise OptionError(f"model 'smp' parameter 'engine' must be one of {ENGINES}, got {engine!r}")
+    if engine == "numpy":
+        return None
+    if opt.state_transition != "deterministic":
+        if engine == "numba":
+            raise OptionError("model 'smp': engine 'numba' runs deterministic transitions only; state_transition "
+                              "'stochastic' runs in the numpy engine (engine 'auto' or 'numpy')")
+        return None
+    if engine == "auto" and runs * n ** 3 < AUTO_NUMBA_WORK and not _kernel_loaded():
+        return None
+    kernel = numba_kernel()
+    if kernel is None and engine == "numba":
+        raise OptionError("model 'smp' parameter 'engine' is 'numba' but numba cannot be imported "
+                          "(pip install 'stakes[fast]', or use engine 'auto' or 'numpy')")
+    return kernel
+
+
 def smp(arrays: ScenarioArrays, **params: Any) -> ModelResult:
-    """Batched SMP: all runs of the batch together, in chunks that bound memory."""
+    """Batched SMP: all runs of the batch together, in chunks that bound memory (numpy) or in one compiled
+    call (numba)."""
     opt = options_from(params)
     x, s, c = scalar_inputs(arrays, params.get("capability_scale", "max-100"))
     b_n, n = x.shape[:2]
-    chunk = max(1, CHUNK_ELEMENTS // max(1, n ** 3))
-    parts = [run_batch(x[k:k + chunk], s[k:k + chunk], c[k:k + chunk], _chunk_options(opt, k))
-             for k in range(0, b_n, chunk)]
-    length = max(p[0].shape[1] for p in parts)
-    traj = np.concatenate([_pad(p[0], length) for p in parts], axis=0)
-    steps = np.concatenate([p[1] for p in parts])
+    kernel = choose_engine(params.get("engine", "auto"), opt, b_n, n)
+    if kernel is not None:
+        from . import numba as smp_numba
+
+        announce_compile(smp_numba.run_all, "SMP")
+        traj, steps = kernel(x, s, c, opt)
+    else:
+        chunk = max(1, CHUNK_ELEMENTS // max(1, n ** 3))
+        parts = [run_batch(x[k:k + chunk], s[k:k + chunk], c[k:k + chunk], _chunk_options(opt, k))
+                 for k in range(0, b_n, chunk)]
+        length = max(p[0].shape[1] for p in parts)
+        traj = np.concatenate([_pad(p[0], length) for p in parts], axis=0)
+        steps = np.concatenate([p[1] for p in parts])
     result = _finish(arrays, traj, steps, "smp")
+    result.extra["engine"] = "numpy" if kernel is None else "numba"
     if params.get("win_probabilities"):
         result.extra["win_probability"] = np.stack(
             [win_probabilities(traj[:, t], s, c, opt) for t in range(traj.shape[1])], axis=1)
@@ -175,6 +235,9 @@ PARAMETERS = (
               "the units)", CAPABILITY_SCALES),
     Parameter("win_probabilities", False, "also report KTAB's per-turn winning probability of each actor's "
               "position (extra['win_probability'], (B, T+1, n))", (False, True)),
+    Parameter("engine", "auto", "numba: the compiled engine (extra 'fast'; deterministic transitions); numpy: the "
+              "batched numpy engine; auto: numba for large batches when installed. Same positions to ~1e-9.",
+              ENGINES),
 )
 
 SPEC = register(ModelSpec(
