@@ -153,3 +153,15 @@ def test_importing_the_model_does_not_import_numba():
     code = "import stakes.models.smp, sys; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_auto_uses_a_kernel_in_the_disk_cache_from_a_moderate_batch(monkeypatch):
+    """Not loaded in this process but in numba's disk cache (after ``stakes compile``): auto loads it for a
+    batch of AUTO_CACHED_WORK runs × n³ and more, never for a tiny one."""
+    monkeypatch.setattr(smp_module, "_kernel_loaded", lambda: False)
+    monkeypatch.setattr(smp_module, "_kernel_cached", lambda: True)
+    moderate = random_arrays(np.random.default_rng(26), 1, 12, 2)  # 12³ = 1,728 ≥ AUTO_CACHED_WORK
+    assert run_smp(moderate).extra["engine"] == "numba"
+    assert run_smp(random_arrays(np.random.default_rng(27), 1, 4, 1)).extra["engine"] == "numpy"
+    monkeypatch.setattr(smp_module, "_kernel_cached", lambda: False)
+    assert run_smp(moderate).extra["engine"] == "numpy"

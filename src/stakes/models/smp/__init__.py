@@ -27,7 +27,7 @@ Modelling choices where KTAB has none (per-issue capabilities, missing stances):
 Engines: ``engine="numpy"`` the batched numpy engine (``smp/numpy.py``); ``"numba"`` the compiled one
 (``smp/numba.py``, optional extra ``fast``; deterministic transitions), the same positions to ~1e-9 (bit for
 bit on the tests' scenarios); ``"auto"`` (default) numba for batches of at least ``AUTO_NUMBA_WORK`` runs × n³,
-or once its kernel is loaded in this process, else numpy.
+or of ``AUTO_CACHED_WORK`` once its kernel is compiled (loaded, or in numba's disk cache), else numpy.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ AUTO_NUMBA_WORK = 200_000
 """``engine="auto"`` takes numba from this many runs × actors³ on (a turn costs O(n³)): below it the numpy engine
 is done in about the time numba takes to import and load its cached kernel (~1 s on a small machine;
 benchmarks/README_smp.md), and a first ``stakes forecast`` compiles nothing."""
+AUTO_CACHED_WORK = 1_000
+"""From this many runs × actors³ on, ``"auto"`` also takes the kernel when numba's disk cache holds it (it then
+loads in well under a second, shared with the other kernels; the built-in scenario's forecast runs SMP 27
+times). Tiny batches stay in numpy and never import numba."""
 
 
 CAPABILITY_SCALES = ("max-100", "as-given")
@@ -153,6 +157,20 @@ def _kernel_loaded() -> bool:
     return module is not None and bool(getattr(module.run_all, "overloads", None))
 
 
+def _kernel_cached() -> bool:
+    """True when the compiled engine runs without compiling: loaded in this process, or in numba's disk cache
+    (e.g. after ``stakes compile``)."""
+    if _kernel_loaded():
+        return True
+    if numba_kernel() is None:
+        return False
+    import sys
+
+    from ..jit import needs_compiling
+
+    return not needs_compiling(sys.modules[f"{__name__}.numba"].run_all)
+
+
 def choose_engine(engine: str, opt: SMPOptions, runs: int, n: int):
     """The compiled ``run_batch`` for this call, or None for the numpy engine."""
     if engine not in ENGINES:
@@ -164,7 +182,9 @@ def choose_engine(engine: str, opt: SMPOptions, runs: int, n: int):
             raise OptionError("model 'smp': engine 'numba' runs deterministic transitions only; state_transition "
                               "'stochastic' runs in the numpy engine (engine 'auto' or 'numpy')")
         return None
-    if engine == "auto" and runs * n ** 3 < AUTO_NUMBA_WORK and not _kernel_loaded():
+    work = runs * n ** 3
+    small = work < AUTO_NUMBA_WORK and not _kernel_loaded()
+    if engine == "auto" and small and not (work >= AUTO_CACHED_WORK and _kernel_cached()):
         return None
     kernel = numba_kernel()
     if kernel is None and engine == "numba":
