@@ -25,6 +25,11 @@ def needs_compiling(dispatcher: Any) -> bool:
         return True
 
 
+_announced: set[str] = set()
+
+
 def announce_compile(dispatcher: Any, what: str) -> None:
-    if needs_compiling(dispatcher):
+    """Log that ``what`` is about to compile — once per process, however many calls wait for it."""
+    if what not in _announced and needs_compiling(dispatcher):
+        _announced.add(what)
         log.info("compiling the %s kernel (numba; once after install, then cached on disk) ...", what)
