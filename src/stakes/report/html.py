@@ -49,7 +49,7 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
         "sc": scenario, "version": __version__, "run_info": run_info, "hint_runs": hint_runs,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scen": sections.scenario_section(scenario),
-        "forecast": sections.forecast_section(scenario, fc),
+        "forecast": sections.forecast_section(scenario, fc, sim.get("summary"), sim_meta.get("runs")),
         "rounds": sections.rounds_section(scenario, fc),
         "simulation": sections.simulation_section(scenario, sim, sim_meta),
         "sensitivity": sections.sensitivity_section(scenario, sens),
