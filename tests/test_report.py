@@ -92,7 +92,10 @@ def test_every_section_rendered_when_everything_is_given(rich):
     _self_contained(html)
     assert "not computed" not in html.split('<section id="theses">')[0]
     probs = sim.thesis_table().set_index("thesis").probability
-    assert f">{100 * probs['t-below']:.0f} %<" in html
+    p = probs["t-below"]
+    error = f"± {100 * (p * (1 - p) / 200) ** 0.5:.1f}" if 0 < p < 1 else f"{int(p * 200)} of 200 runs"
+    assert f'>{100 * p:.0f} % <span class="small mc-error" title="Monte Carlo standard error">{error}</span>' in html
+    assert "at most ±3.5 percentage points" in html  # 50/√200, the simulation's largest standard error
     side = al[0].sides
     expected = "holds" if side["hu"] == side["ru"] else "fails"
     row = re.search(r"<code>t-side</code>.*?</tr>", html, re.S).group(0)
@@ -201,4 +204,4 @@ def test_report_charts_show_intervals_only_where_computed(rich):
     forecast_part = with_bands.split('<section id="forecast">')[1].split("</section>")[0]
     assert forecast_part.count("predictive interval: thin 5–95 %") == len(rich.issues)
     assert forecast_part.count("Monte Carlo 5–95 % (40 runs)") == len(rich.issues)
-    assert "predictive interval: thin" not in plain and "Monte Carlo 5–95 %" not in plain
+    assert "predictive interval: thin" not in plain and "Monte Carlo 5–95 % (" not in plain

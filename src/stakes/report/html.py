@@ -32,8 +32,13 @@ def _environment() -> Environment:
 
 
 def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = None, sensitivity: Any = None,
-           alignment: Any = None, run_info: str | None = None, hint_runs: bool = True) -> str:
+           alignment: Any = None, run_info: str | None = None, hint_runs: bool = True,
+           built: Mapping[str, Any] | None = None) -> str:
+    """``built``: sections already built elsewhere (e.g. ``rounds``, ``sensitivity`` drawn in a second process,
+    :mod:`stakes.report.jobs`), used as they are."""
     from .. import __version__
+
+    built = built or {}
 
     fc = _tables("forecast", forecast_result)
     sim = _tables("simulation", simulation)
@@ -50,9 +55,10 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scen": sections.scenario_section(scenario),
         "forecast": sections.forecast_section(scenario, fc, sim.get("summary"), sim_meta.get("runs")),
-        "rounds": sections.rounds_section(scenario, fc),
+        "rounds": built["rounds"] if "rounds" in built else sections.rounds_section(scenario, fc),
         "simulation": sections.simulation_section(scenario, sim, sim_meta),
-        "sensitivity": sections.sensitivity_section(scenario, sens),
+        "sensitivity": built["sensitivity"] if "sensitivity" in built else sections.sensitivity_section(scenario,
+                                                                                                        sens),
         "alignment": sections.alignment_section(scenario, align),
         "theses": sections.theses_section(scenario, theses_tables),
         "sources": sections.sources_section(scenario),

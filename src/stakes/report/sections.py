@@ -156,7 +156,7 @@ def simulation_section(sc: Scenario, tables: dict[str, pd.DataFrame], meta: dict
             if not h.empty:
                 svg = plots.distribution_plot(issue, h.astype({"variant": str, "model": str}))
         out.append({"name": issue.name, "rows": rows, "svg": svg})
-    return {"issues": out, "runs": meta.get("runs"), "seed": meta.get("seed")}
+    return {"issues": out, "runs": meta.get("runs"), "seed": meta.get("seed"), "se": max_mc_error(meta.get("runs"))}
 
 
 def sensitivity_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
@@ -215,7 +215,10 @@ def alignment_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str
     summary = None if extra is None else {"columns": list(extra.columns),
                                           "rows": [[fmt(x, 3) for x in r] for r in extra.itertuples(index=False)]}
     has_p = "p_side0" in frame.columns and frame["p_side0"].notna().any()
-    return {"variants": variants, "rows": rows, "summary": summary, "has_p": has_p}
+    side = tables.get("side_theses")
+    runs = int(side["runs"].max()) if side is not None and len(side) and "runs" in side.columns else None
+    return {"variants": variants, "rows": rows, "summary": summary, "has_p": has_p, "runs": runs,
+            "se": max_mc_error(runs)}
 
 
 def _side_class(s: Any) -> int:
@@ -246,9 +249,32 @@ def theses_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> list[dict[s
             "verdict": verdict, "detail": "" if v is None else str(v.get("detail") or ""),
             "probability": "not computed" if p is None else fmt(None if prob is None else 100 * float(prob), 0)
             + ("" if prob is None or pd.isna(prob) else " %"),
+            "se": None if p is None else mc_error(prob, p.get("runs")),
             "quote": th.quote or "", "source": th.source or "",
         })
     return rows
+
+
+def mc_error(p: Any, runs: Any) -> str | None:
+    """The Monte Carlo standard error of a share ``p`` of ``runs`` runs, in percentage points:
+    ``√(p(1−p)/runs)``; None when no run count is known (e.g. a model's own predictive distribution)."""
+    try:
+        p, runs = float(p), int(runs)
+    except (TypeError, ValueError):
+        return None
+    if runs <= 0 or not 0 <= p <= 1:
+        return None
+    if p in (0.0, 1.0):
+        return f"{int(p * runs)} of {runs} runs"
+    return f"± {100 * np.sqrt(p * (1 - p) / runs):.1f}"
+
+
+def max_mc_error(runs: Any) -> str | None:
+    """The largest standard error (p = ½) of a share of ``runs`` runs, in percentage points."""
+    try:
+        return None if int(runs) <= 0 else f"{50 / np.sqrt(int(runs)):.1f}"
+    except (TypeError, ValueError):
+        return None
 
 
 def _thesis_text(th: Any) -> str:
