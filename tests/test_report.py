@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from stakes.alignment import align_variants
@@ -180,9 +181,13 @@ def test_forecast_chart_draws_each_models_interval(rich):
     summary = sim.summary().astype({"variant": str, "model": str, "issue": str})
     fig = forecast_figure(issue, frame[frame.issue == issue.id], None,
                           quantiles_frame(fc).query("issue == @issue.id"), summary.query("issue == @issue.id"), 60)
-    lines = {}
+    lines = {}  # label -> every (start, end) of its segments (a line holds a model's intervals, split by NaN)
     for line in fig.axes[0].get_lines():
-        lines.setdefault(line.get_label(), []).append(tuple(round(x, 9) for x in line.get_xdata()))
+        if line.get_label() not in ("_q05-q95", "_q25-q75", "_mc-05-95"):
+            continue  # the rows' separators
+        xs = np.asarray(line.get_xdata(), dtype=float).reshape(-1, 3)
+        assert np.isnan(xs[:, 2]).all()
+        lines.setdefault(line.get_label(), []).extend((round(a, 9), round(b, 9)) for a, b, _ in xs)
     d = [i.id for i in rich.issues].index(issue.id)
     level = {round(q, 2): k for k, q in enumerate(QUANTILE_LEVELS)}
     for variant in fc.variants:
@@ -192,6 +197,7 @@ def test_forecast_chart_draws_each_models_interval(rich):
         row = summary[(summary.variant == variant) & (summary.issue == issue.id)].iloc[0]
         assert (round(row.q05, 9), round(row.q95, 9)) in lines["_mc-05-95"]
     assert len(lines["_q05-q95"]) == len(lines["_mc-05-95"]) == len(fc.variants)  # none for bdm: not simulated
+    assert len(lines["_q25-q75"]) == len(fc.variants)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "predictive interval: thin 5–95 %, thick 25–75 %" in legend
     assert "Monte Carlo 5–95 % (60 runs)" in legend

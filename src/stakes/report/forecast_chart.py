@@ -76,8 +76,8 @@ def forecast_figure(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFram
             color = COLORS[k % len(COLORS)]
             sub = forecast[forecast["model"] == model]
             ys = np.array([variants.index(v) for v in sub["variant"]], dtype=float) + offsets[model]
-            for v, y in zip(sub["variant"], ys, strict=True):
-                _bands(ax, pred.get((v, model)), mc.get((v, model)), y, lane, color)
+            _bands(ax, [pred.get((v, model)) for v in sub["variant"]], [mc.get((v, model)) for v in sub["variant"]],
+                   ys, lane, color)
             ax.scatter(sub["value"], ys, marker=MARKERS[k % len(MARKERS)], s=30, color=color, zorder=3,
                        edgecolor="white", linewidth=0.5)
         for r in range(1, len(variants) + (1 if has_actors else 0)):
@@ -112,16 +112,23 @@ def _by_key(frame: pd.DataFrame | None, cols: list[str]) -> dict[tuple[str, str]
     return out
 
 
-def _bands(ax, pred: list[float] | None, mc: list[float] | None, y: float, lane: float,  # type: ignore[no-untyped-def]
-           color: str) -> None:
-    if pred is not None:
-        q05, q25, q75, q95 = pred
-        ax.plot([q05, q95], [y, y], color=color, linewidth=1.1, solid_capstyle="butt", zorder=2, label="_q05-q95")
-        ax.plot([q25, q75], [y, y], color=color, linewidth=4.0, alpha=0.55, solid_capstyle="butt", zorder=2,
+def _bands(ax, pred: list[list[float] | None], mc: list[list[float] | None], ys: np.ndarray,  # type: ignore[no-untyped-def]
+           lane: float, color: str) -> None:
+    """One model's intervals, one line per kind (segments split by NaN): few artists, a cheap figure."""
+    def segments(spans: list[tuple[float, float, float]]) -> tuple[np.ndarray, np.ndarray]:
+        xs = np.array([[a, b, np.nan] for a, b, _ in spans]).ravel()
+        return xs, np.array([[y, y, np.nan] for _, _, y in spans]).ravel()
+
+    wide = [(q[0], q[3], y) for q, y in zip(pred, ys, strict=True) if q is not None]
+    if wide:
+        ax.plot(*segments(wide), color=color, linewidth=1.1, solid_capstyle="butt", zorder=2, label="_q05-q95")
+        middle = [(q[1], q[2], y) for q, y in zip(pred, ys, strict=True) if q is not None]
+        ax.plot(*segments(middle), color=color, linewidth=4.0, alpha=0.55, solid_capstyle="butt", zorder=2,
                 label="_q25-q75")
-    if mc is not None:  # below the predictive interval when a model has both
-        y_mc = y + (0.3 * lane if pred is not None else 0.0)
-        ax.plot(mc, [y_mc, y_mc], color=color, linewidth=1.0, marker="|", markersize=6, markeredgewidth=1.0,
+    sims = [(b[0], b[1], y + (0.3 * lane if p is not None else 0.0))  # below the predictive interval if both
+            for b, p, y in zip(mc, pred, ys, strict=True) if b is not None]
+    if sims:
+        ax.plot(*segments(sims), color=color, linewidth=1.0, marker="|", markersize=6, markeredgewidth=1.0,
                 linestyle=(0, (3, 1.5)), zorder=2, label="_mc-05-95")
 
 

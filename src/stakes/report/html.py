@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..scenario import Scenario
 from . import sections
-from .tidy import result_tables
+from .tidy import forecast_tables, result_tables
 
 
 def _tables(kind: str, value: Any, scenario: Scenario | None = None) -> dict[str, pd.DataFrame]:
@@ -40,7 +40,10 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
 
     built = built or {}
 
-    fc = _tables("forecast", forecast_result)
+    if "rounds" in built and hasattr(forecast_result, "trajectories"):  # drawn already: not built again
+        fc = forecast_tables(forecast_result, trajectories=False)
+    else:
+        fc = _tables("forecast", forecast_result)
     sim = _tables("simulation", simulation)
     sens = _tables("sensitivity", sensitivity)
     align = _tables("alignment", alignment, scenario)

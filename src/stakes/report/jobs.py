@@ -92,8 +92,8 @@ def alignment_job(sc: Scenario, variants: list[str], runs: int, seed: int | None
         return None, f"alignment skipped: {exc}"
 
 
-def rounds_job(sc: Scenario, trajectories: Any) -> dict[str, Any] | None:
-    """The round-by-round section (its charts drawn) from the forecast's ``trajectories`` table."""
+def rounds_job(sc: Scenario, result: Any) -> dict[str, Any] | None:
+    """The round-by-round section (its charts drawn) of a :class:`stakes.forecast.Forecast`."""
     from .sections import rounds_section
 
-    return rounds_section(sc, {"trajectories": trajectories})
+    return rounds_section(sc, {"trajectories": result.trajectories()})
