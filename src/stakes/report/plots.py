@@ -95,16 +95,20 @@ def distribution_plot(issue: Issue, hist: pd.DataFrame) -> str:
         fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
                             wspace=gap / panel)
         axes = fig.subplots(1, len(models), squeeze=False)[0]
+        groups = {key: sub.sort_values("lo") for key, sub in hist.groupby(["model", "variant"], sort=False)}
         for ax, model in zip(axes, models, strict=True):
             for j, variant in enumerate(variants):
-                sub = hist[(hist["model"] == model) & (hist["variant"] == variant)].sort_values("lo")
-                total = sub["count"].sum()
-                if not len(sub) or total == 0:
+                sub = groups.get((model, variant))
+                total = 0 if sub is None else sub["count"].sum()
+                if total == 0:
                     continue
                 share = sub["count"].to_numpy() / total
                 edges = np.append(sub["lo"].to_numpy(), sub["hi"].to_numpy()[-1])
-                ax.stairs(share, edges, color=COLORS[j % len(COLORS)], linewidth=1.4, label=t(variant, 26))
+                # a step line (Line2D): as drawn by ``stairs``, without a patch's costly bounds on every add
+                ax.plot(np.repeat(edges, 2), np.concatenate([[0.0], np.repeat(share, 2), [0.0]]),
+                        color=COLORS[j % len(COLORS)], linewidth=1.4, label=t(variant, 26))
             ax.set_title(t(model), fontsize=8.5, loc="left")
+            ax.set_ylim(bottom=0)
             scale_axis(ax, issue)
             ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
             ax.grid(color="#eeeeee", linewidth=0.5)
