@@ -66,9 +66,9 @@ def report_command(
                                                         "capability spread (0.2 = ±20 %).")] = None,
     param: Annotated[list[str] | None, param_option()] = None,
     max_input_mb: Annotated[float | None, max_input_option()] = None,
-    parallel: Annotated[bool | None, typer.Option("--parallel/--no-parallel", help="Run the sensitivity, the "
-                                                  "alignment and some charts in a second process while this "
-                                                  "one simulates; default: when a core is idle.")] = None,
+    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Run the sensitivity, the "
+                                           "alignment and some charts in a second process while this one "
+                                           "simulates (pays only with an idle core).")] = False,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..report import write_report

@@ -1,11 +1,11 @@
 """The parts of ``stakes report`` that need only the forecast, run in a second process while the first simulates.
 
-On a machine with an idle core, :func:`second_process` starts one spawned worker at once (its imports
+With ``--parallel`` (two cores or more), :func:`second_process` starts one spawned worker at once (its imports
 overlap the first process's reading and forecasting); the report then sends it the Sobol sensitivity (and
 its charts), the alignment (landscapes and the side-thesis Monte Carlo) and the round-by-round charts, while
 the first process runs the simulation, the diagnostics and the remaining charts. Each job returns plain
-results and notes (a skipped part says why); nothing is printed in the worker. With one core, no idle core,
-or ``parallel=False``, the same jobs run in this process, one after the other (:class:`InProcess`).
+results and notes (a skipped part says why); nothing is printed in the worker. By default (and on one core)
+the same jobs run in this process, one after the other (:class:`InProcess`).
 """
 
 from __future__ import annotations
@@ -34,28 +34,18 @@ class InProcess:
         return None
 
 
-def second_process(parallel: bool | None = None) -> Any:
-    """A one-worker spawn pool, already importing what the jobs need; :class:`InProcess` on one core, when
-    told not to, or (``parallel=None``) when the machine has no idle core: then the second process would only
-    add its imports (measured: 57 s against 49 s wall on two cores at load 5)."""
-    cores = os.cpu_count() or 1
-    if parallel is None:
-        parallel = cores - _load() >= 1.0
-    if not parallel or cores < 2:
+def second_process(parallel: bool = False) -> Any:
+    """A one-worker spawn pool, already importing what the jobs need; :class:`InProcess` unless asked for
+    (``parallel``) on two cores or more. Off by default: on the shared 2-core machine the second process made
+    the report slower (27.3 s against 24.5 s wall at load 2.5, 57 s against 49 s at load 5): with no idle
+    core it only adds its ~2.5 s of imports."""
+    if not parallel or (os.cpu_count() or 1) < 2:
         return InProcess()
     import multiprocessing
 
     pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     pool.submit(warm_up)
     return pool
-
-
-def _load() -> float:
-    """The one-minute load average (0 where the system does not tell)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
 
 
 def warm_up() -> None:
