@@ -11,6 +11,8 @@ a burst of load on the shared machine hits every command alike; the medians of w
 * warm ``stakes forecast`` / ``python -c "import numpy, pandas"``           target ≤ 4
 * ``stakes simulate`` of 10,000 BDM runs of a random 30 × 6 tidy CSV        target ≤ 5 s (a time, not a ratio)
   next to the same simulation timed inside one process (``--in-process``), to show what start-up adds.
+* ``stakes report`` of the built-in scenario with its defaults (one process), and the same with
+  ``--parallel`` (sensitivity, alignment and some charts in a second process)        target ≤ 10 s
 
 Recording into the run store is off (``STAKES_DB=off``) except in the row that says it records.
 
@@ -105,6 +107,7 @@ def main() -> None:
             [*stakes, "simulate", str(csv_path), *SIM_ARGS, "--param", "bdm.report=mean-of-rounds"], base)
     if "report" in args.only:
         rows["stakes report (built-in scenario)"] = ([*stakes, "report", "-o", str(work / "r.html")], base)
+        rows["stakes report --parallel"] = ([*stakes, "report", "--parallel", "-o", str(work / "r2.html")], base)
     compile_s = timed([*stakes, "compile"], base)  # what scripts/forecast.sh does once after installing
     print(f"stakes compile (once after install, empty cache): {compile_s[0]:.1f} s wall, {compile_s[1]:.1f} s CPU")
     for cmd, env in rows.values():  # fill the warm cache and the disk cache once
@@ -136,6 +139,9 @@ def main() -> None:
           "≤ 4×")
     ratio("warm forecast recording / import numpy, pandas", "stakes forecast (warm, recording to SQLite)",
           'python -c "import numpy, pandas"', "(context)")
+    ratio("report / import numpy, pandas", "stakes report (built-in scenario)", 'python -c "import numpy, pandas"',
+          "(context; the target is ≤ 10 s)")
+    ratio("report in two processes / in one", "stakes report --parallel", "stakes report (built-in scenario)", "< 1")
     if "simulate" in args.only:
         inside = [float(subprocess.run([PY, "-c", IN_PROCESS, str(csv_path)], env=base, capture_output=True,
                                        text=True, check=True).stdout) for _ in range(min(3, args.repeat))]

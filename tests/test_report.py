@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from stakes.alignment import align_variants
@@ -74,7 +75,7 @@ def test_forecast_only_report_says_what_was_not_computed(rich):
     assert "Monte Carlo simulation not computed" in html
     assert "Sensitivity analysis not computed" in html
     assert "Alignment not computed" in html
-    assert html.count("<svg") == len(rich.issues) * 2  # a forecast plot and a bdm rounds plot per issue
+    assert html.count("<svg") == len(rich.issues) + 1  # a forecast plot per issue, one rounds plot for bdm
     for issue in rich.issues:  # anchor labels are shown
         for anchor in issue.anchors:
             assert anchor.label.replace("'", "&#39;") in html
@@ -92,7 +93,10 @@ def test_every_section_rendered_when_everything_is_given(rich):
     _self_contained(html)
     assert "not computed" not in html.split('<section id="theses">')[0]
     probs = sim.thesis_table().set_index("thesis").probability
-    assert f">{100 * probs['t-below']:.0f} %<" in html
+    p = probs["t-below"]
+    error = f"± {100 * (p * (1 - p) / 200) ** 0.5:.1f}" if 0 < p < 1 else f"{int(p * 200)} of 200 runs"
+    assert f'>{100 * p:.0f} % <span class="small mc-error" title="Monte Carlo standard error">{error}</span>' in html
+    assert "at most ±3.5 percentage points" in html  # 50/√200, the simulation's largest standard error
     side = al[0].sides
     expected = "holds" if side["hu"] == side["ru"] else "fails"
     row = re.search(r"<code>t-side</code>.*?</tr>", html, re.S).group(0)
@@ -161,3 +165,49 @@ def test_many_actors_stay_legible():
     assert caps == [7] * 17 + [6] * 8  # the 25 largest capabilities (17 actors have 7)
     assert "Smaller actors not drawn" in rounds
     assert all(f"<td>Actor {i}</td>" in html for i in range(n))  # every actor is still in the tables
+
+
+def test_forecast_chart_draws_each_models_interval(rich):
+    """Issue 11: the ensemble's q05–q95 and q25–q75 and each simulated model's Monte Carlo 5–95 % are drawn on
+    the forecast chart, at the values the result holds, and the legend says what they are."""
+    from stakes.report.forecast_chart import forecast_figure
+    from stakes.report.tidy import quantiles_frame
+    from stakes.scoring import QUANTILE_LEVELS
+
+    fc = forecast(rich, models=["ensemble", "weighted-mean", "bdm"])
+    sim = simulate(rich, runs=60, models=["weighted-mean"], sides=False)
+    issue = rich.issues[0]
+    frame = fc.frame()
+    summary = sim.summary().astype({"variant": str, "model": str, "issue": str})
+    fig = forecast_figure(issue, frame[frame.issue == issue.id], None,
+                          quantiles_frame(fc).query("issue == @issue.id"), summary.query("issue == @issue.id"), 60)
+    lines = {}  # label -> every (start, end) of its segments (a line holds a model's intervals, split by NaN)
+    for line in fig.axes[0].get_lines():
+        if line.get_label() not in ("_q05-q95", "_q25-q75", "_mc-05-95"):
+            continue  # the rows' separators
+        xs = np.asarray(line.get_xdata(), dtype=float).reshape(-1, 3)
+        assert np.isnan(xs[:, 2]).all()
+        lines.setdefault(line.get_label(), []).extend((round(a, 9), round(b, 9)) for a, b, _ in xs)
+    d = [i.id for i in rich.issues].index(issue.id)
+    level = {round(q, 2): k for k, q in enumerate(QUANTILE_LEVELS)}
+    for variant in fc.variants:
+        q = fc.quantiles(variant, "ensemble")[d]
+        assert (round(q[level[0.05]], 9), round(q[level[0.95]], 9)) in lines["_q05-q95"]
+        assert (round(q[level[0.25]], 9), round(q[level[0.75]], 9)) in lines["_q25-q75"]
+        row = summary[(summary.variant == variant) & (summary.issue == issue.id)].iloc[0]
+        assert (round(row.q05, 9), round(row.q95, 9)) in lines["_mc-05-95"]
+    assert len(lines["_q05-q95"]) == len(lines["_mc-05-95"]) == len(fc.variants)  # none for bdm: not simulated
+    assert len(lines["_q25-q75"]) == len(fc.variants)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "predictive interval: thin 5–95 %, thick 25–75 %" in legend
+    assert "Monte Carlo 5–95 % (60 runs)" in legend
+
+
+def test_report_charts_show_intervals_only_where_computed(rich):
+    fc = forecast(rich, models=["ensemble", "weighted-mean"])
+    plain = build_report(rich, forecast_result=forecast(rich, models=["weighted-mean"]))
+    with_bands = build_report(rich, forecast_result=fc, simulation=simulate(rich, runs=40, models=["weighted-mean"]))
+    forecast_part = with_bands.split('<section id="forecast">')[1].split("</section>")[0]
+    assert forecast_part.count("predictive interval: thin 5–95 %") == len(rich.issues)
+    assert forecast_part.count("Monte Carlo 5–95 % (40 runs)") == len(rich.issues)
+    assert "predictive interval: thin" not in plain and "Monte Carlo 5–95 % (" not in plain

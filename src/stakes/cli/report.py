@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import OptionError, StakesError
+from ..errors import OptionError
 from ..scenario import Scenario
 from ..uncertainty import SpreadOverride
 from .app import SCENARIO_HELP, app, console, err_console, load, max_input_option
@@ -40,7 +40,8 @@ def _note(message: str) -> None:
 def report_command(
     source: Annotated[str | None, typer.Argument(metavar="[SCENARIO|RUN-ID]", help=SOURCE_HELP)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
-    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo runs (0 = no simulation).")] = 1000,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo runs (0 = no simulation); a share of "
+                                      "N runs has a standard error of at most 50/√N points (3.5 at 200).")] = 200,
     model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable); default: "
                                                     "the scenario's models.")] = None,
     variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Variant id (repeatable); "
@@ -48,7 +49,8 @@ def report_command(
     sobol: Annotated[int, typer.Option("--sobol", help="Sobol base samples for the sensitivity drivers "
                                        "(0 = skip).")] = 64,
     align_runs: Annotated[int, typer.Option("--align-runs", help="Monte Carlo runs for the probability of "
-                                            "the side theses (0 = skip).")] = 100,
+                                            "the side theses (0 = skip); standard error at most 50/√N "
+                                            "points (5 at 100).")] = 100,
     alignment: Annotated[bool, typer.Option("--alignment/--no-alignment", help="Compute the alignment "
                                             "map (landscape theory).")] = True,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
@@ -64,6 +66,9 @@ def report_command(
                                                         "capability spread (0.2 = ±20 %).")] = None,
     param: Annotated[list[str] | None, param_option()] = None,
     max_input_mb: Annotated[float | None, max_input_option()] = None,
+    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Run the sensitivity, the "
+                                           "alignment and some charts in a second process while this one "
+                                           "simulates (pays only with an idle core).")] = False,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..report import write_report
@@ -80,14 +85,30 @@ def report_command(
             step("reading the stored run")
             sc, inputs, info = _stored(int(source), db)
         else:
-            sc = load(source, max_input_mb)
-            note_unused(params, model or sc.default_models)
-            inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step,
-                                    alignment_runs=align_runs if alignment else None, seed=seed, db=db,
-                                    record=record, params=params, override=override)
+            from ..report.jobs import second_process
+
+            pool = second_process(parallel)  # started first: its imports overlap reading and forecasting
+            ok = False
+            try:
+                sc = load(source, max_input_mb)
+                note_unused(params, model or sc.default_models)
+                inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, pool,
+                                        alignment_runs=align_runs if alignment else None, seed=seed, db=db,
+                                        record=record, params=params, override=override)
+                ok = True
+            finally:
+                _close(pool, ok)
         step("drawing the figures and writing the report")
         out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
+
+
+def _close(pool: Any, ok: bool) -> None:
+    """Shut the second process down; after an error (or Ctrl-C) without waiting for a job it is running."""
+    if not ok:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=ok, cancel_futures=True)
 
 
 @contextmanager
@@ -144,14 +165,25 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
 
 
 def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
-             step: Callable[..., None], *, alignment_runs: int | None, seed: int | None, db: str | None,
-             record: bool, params: dict[str, dict[str, Any]] | None = None,
+             step: Callable[..., None], pool: Any, *, alignment_runs: int | None, seed: int | None,
+             db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
              override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
+    """The forecast here; then the jobs that need only it go to ``pool`` (:mod:`stakes.report.jobs`) while this
+    process simulates and diagnoses."""
     from ..forecast import forecast
+    from ..report.jobs import alignment_job, rounds_job, sensitivity_job
 
     step("forecasting")
-    inputs: dict[str, Any] = {"forecast_result": forecast(sc, models=models, variants=variants, params=params)}
-    fc = inputs["forecast_result"]
+    fc = forecast(sc, models=models, variants=variants, params=params)
+    inputs: dict[str, Any] = {"forecast_result": fc}
+    jobs: dict[str, Any] = {}
+    step("sensitivity, alignment and round-by-round charts")
+    if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
+        jobs["sensitivity"] = pool.submit(sensitivity_job, sc, [m for m in fc.models if m != "ensemble"]
+                                          or sc.simulation_models, sobol, seed, params or {}, override)
+    if alignment_runs is not None:
+        jobs["alignment"] = pool.submit(alignment_job, sc, fc.variants, alignment_runs, seed)
+    jobs["rounds"] = pool.submit(rounds_job, sc, fc)
     if runs:
         from ..simulate import simulate
 
@@ -161,50 +193,28 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed, sides=False,
                                         override=override, params=params,
                                         progress=lambda done, total: step(label, done, total))
-    if sobol:
-        step(f"sensitivity (Sobol, {sobol} base samples)")
-        # the ensemble carries its own distribution: Sobol indices are of the models it combines
-        inputs["sensitivity"] = _sensitivity(sc, [m for m in fc.models if m != "ensemble"] or sc.simulation_models,
-                                             sobol, seed, params or {}, override)
-    if alignment_runs is not None:
-        step(f"alignment (landscape theory, {alignment_runs} runs for side theses)")
-        inputs["alignment"] = _alignment(sc, fc.variants, alignment_runs, seed)
+    step("diagnostics")
+    fc.diagnostics()
+    if not all(job.done() for job in jobs.values()):
+        step("waiting for the second process (sensitivity, alignment, charts)")
+    built: dict[str, Any] = {"rounds": jobs["rounds"].result()}
+    if "sensitivity" in jobs:
+        inputs["sensitivity"], section, note = jobs["sensitivity"].result()
+        if section is not None:
+            built["sensitivity"] = section
+        _note_if(note)
+    if "alignment" in jobs:
+        inputs["alignment"], note = jobs["alignment"].result()
+        _note_if(note)
     if record:
         _record(sc, inputs, db)
+    inputs["built"] = built
     return inputs, None
 
 
-def _sensitivity(sc: Scenario, models: list[str], samples: int, seed: int | None,
-                 params: dict[str, dict[str, Any]], override: SpreadOverride | None) -> Any:
-    try:
-        from ..sensitivity import sensitivity
-    except ImportError as exc:
-        _note(f"sensitivity skipped: {exc}")
-        return None
-    try:
-        return [sensitivity(sc, model=models[0], samples=samples, seed=seed, override=override,
-                            params=params.get(models[0]))]
-    except StakesError as exc:
-        _note(f"sensitivity skipped: {_as_report_options(exc)}")
-        return None
-
-
-def _alignment(sc: Scenario, variants: list[str], runs: int, seed: int | None) -> Any:
-    """Alignments of every variant, plus Monte Carlo side probabilities where a side thesis is judged."""
-    try:
-        from ..alignment import align_variants, side_probabilities
-    except ImportError as exc:
-        _note(f"alignment skipped: {exc}")
-        return None
-    try:
-        out: list[Any] = align_variants(sc, variants)
-        judged = {t.variant or "baseline" for t in sc.theses if t.kind == "side"}
-        if runs:
-            out += [side_probabilities(sc, v, runs=runs, seed=seed) for v in variants if v in judged]
-        return out
-    except StakesError as exc:
-        _note(f"alignment skipped: {_as_report_options(exc)}")
-        return None
+def _note_if(note: str | None) -> None:
+    if note:
+        _note(_as_report_options(note))
 
 
 def _record(sc: Scenario, inputs: dict[str, Any], db: str | None) -> None:

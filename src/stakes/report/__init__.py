@@ -21,20 +21,24 @@ from ..scenario import Scenario
 
 
 def build_report(scenario: Scenario, forecast_result: Any = None, simulation: Any = None,
-                 sensitivity: Any = None, alignment: Any = None, *, run_info: str | None = None) -> str:
-    """The report as one HTML string (no external resources)."""
+                 sensitivity: Any = None, alignment: Any = None, *, run_info: str | None = None,
+                 built: dict[str, Any] | None = None) -> str:
+    """The report as one HTML string (no external resources); ``built``: sections drawn elsewhere
+    (:mod:`stakes.report.jobs`)."""
     from .html import render
 
     return render(scenario, forecast_result=forecast_result, simulation=simulation, sensitivity=sensitivity,
-                  alignment=alignment, run_info=run_info)
+                  alignment=alignment, run_info=run_info, built=built)
 
 
 def write_report(scenario: Scenario, path: str | Path, forecast_result: Any = None, simulation: Any = None,
-                 sensitivity: Any = None, alignment: Any = None, *, run_info: str | None = None) -> Path:
+                 sensitivity: Any = None, alignment: Any = None, *, run_info: str | None = None,
+                 built: dict[str, Any] | None = None) -> Path:
     """Write the report to ``path`` (through a temporary file, so no half-written report is left)."""
     from ..io import atomic_write_text
 
-    html = build_report(scenario, forecast_result, simulation, sensitivity, alignment, run_info=run_info)
+    html = build_report(scenario, forecast_result, simulation, sensitivity, alignment, run_info=run_info,
+                        built=built)
     out = Path(path)
     atomic_write_text(out, html)
     return out

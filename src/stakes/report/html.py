@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..scenario import Scenario
 from . import sections
-from .tidy import result_tables
+from .tidy import forecast_tables, result_tables
 
 
 def _tables(kind: str, value: Any, scenario: Scenario | None = None) -> dict[str, pd.DataFrame]:
@@ -32,10 +32,18 @@ def _environment() -> Environment:
 
 
 def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = None, sensitivity: Any = None,
-           alignment: Any = None, run_info: str | None = None, hint_runs: bool = True) -> str:
+           alignment: Any = None, run_info: str | None = None, hint_runs: bool = True,
+           built: Mapping[str, Any] | None = None) -> str:
+    """``built``: sections already built elsewhere (e.g. ``rounds``, ``sensitivity`` drawn in a second process,
+    :mod:`stakes.report.jobs`), used as they are."""
     from .. import __version__
 
-    fc = _tables("forecast", forecast_result)
+    built = built or {}
+
+    if "rounds" in built and hasattr(forecast_result, "trajectories"):  # drawn already: not built again
+        fc = forecast_tables(forecast_result, trajectories=False)
+    else:
+        fc = _tables("forecast", forecast_result)
     sim = _tables("simulation", simulation)
     sens = _tables("sensitivity", sensitivity)
     align = _tables("alignment", alignment, scenario)
@@ -49,10 +57,11 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
         "sc": scenario, "version": __version__, "run_info": run_info, "hint_runs": hint_runs,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scen": sections.scenario_section(scenario),
-        "forecast": sections.forecast_section(scenario, fc),
-        "rounds": sections.rounds_section(scenario, fc),
+        "forecast": sections.forecast_section(scenario, fc, sim.get("summary"), sim_meta.get("runs")),
+        "rounds": built["rounds"] if "rounds" in built else sections.rounds_section(scenario, fc),
         "simulation": sections.simulation_section(scenario, sim, sim_meta),
-        "sensitivity": sections.sensitivity_section(scenario, sens),
+        "sensitivity": built["sensitivity"] if "sensitivity" in built else sections.sensitivity_section(scenario,
+                                                                                                        sens),
         "alignment": sections.alignment_section(scenario, align),
         "theses": sections.theses_section(scenario, theses_tables),
         "sources": sections.sources_section(scenario),

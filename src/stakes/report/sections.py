@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import CloserThesis, Scenario, SideThesis, ThresholdThesis
-from . import plots
+from . import plots, rounds
+from .forecast_chart import forecast_plot
 
 MAX_TRAJECTORY_VARIANTS = 9
 MAX_TRAJECTORY_ACTORS = 25
@@ -67,9 +68,11 @@ def _change_text(c: Any) -> str:
     return " ".join(parts)
 
 
-def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame], simulation: pd.DataFrame | None = None,
+                     runs: int | None = None) -> dict[str, Any] | None:
     """Per issue: the forecast table (with the 90 % interval of models that have one, and numbered marks for
-    the diagnostics), the diagnostics themselves and the figure."""
+    the diagnostics), the diagnostics themselves and the figure, which also draws the predictive intervals
+    and — given the simulation's ``summary`` of ``runs`` runs — each simulated model's Monte Carlo 5–95 %."""
     frame = tables.get("forecast")
     quantiles, diagnostics = tables.get("quantiles"), tables.get("diagnostics")
     if frame is None or frame.empty:
@@ -103,31 +106,35 @@ def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str,
         out.append({"id": issue.id, "name": issue.name, "models": models, "rows": rows,
                     "anchors": [f"{a.value:g} = {a.label}" for a in issue.anchors],
                     "diagnostics": [] if notes is None else notes.to_dict(orient="records"),
-                    "svg": plots.forecast_plot(issue, sub, pos)})
+                    "svg": forecast_plot(issue, sub, pos, _of_issue(quantiles, issue.id),
+                                         _of_issue(simulation, issue.id), runs)})
     domain = [] if diagnostics is None else sorted(set(diagnostics.loc[diagnostics["kind"] == "domain", "message"]))
     return {"issues": out, "domain": domain}
 
 
+def _of_issue(frame: pd.DataFrame | None, issue: str) -> pd.DataFrame | None:
+    return None if frame is None or frame.empty else frame[frame["issue"].astype(str) == issue]
+
+
 def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+    """One figure per dynamic model: a row per issue, a panel per variant (at most ``MAX_TRAJECTORY_VARIANTS``),
+    the ``MAX_TRAJECTORY_ACTORS`` actors of largest capability."""
     traj = tables.get("trajectories")
     if traj is None or traj.empty:
         return None
     names = {a.id: a.name for a in sc.actors}
     capability = {a.id: a.capability for a in sc.actors}
     figures = []
-    for issue in sc.issues:
-        sub = traj[traj["issue"] == issue.id]
-        for model in dict.fromkeys(sub["model"]):
-            msub = sub[sub["model"] == model]
-            variants = list(dict.fromkeys(msub["variant"]))
-            shown = variants[:MAX_TRAJECTORY_VARIANTS]
-            actors = list(dict.fromkeys(msub["actor"]))
-            kept = sorted(actors, key=lambda a: -capability.get(a, 0.0))[:MAX_TRAJECTORY_ACTORS]
-            left_out = [names.get(a, a) for a in actors if a not in kept]
-            figures.append({"issue": issue.name, "model": model, "omitted": variants[len(shown):],
-                            "actors_omitted": left_out,
-                            "svg": plots.trajectory_plot(issue, model, msub[msub["actor"].isin(kept)], names,
-                                                         shown)})
+    for model in dict.fromkeys(traj["model"]):
+        msub = traj[traj["model"] == model]
+        variants = list(dict.fromkeys(msub["variant"]))
+        shown = variants[:MAX_TRAJECTORY_VARIANTS]
+        actors = list(dict.fromkeys(msub["actor"]))
+        kept = sorted(actors, key=lambda a: -capability.get(a, 0.0))[:MAX_TRAJECTORY_ACTORS]
+        issues = [i for i in sc.issues if (msub["issue"] == i.id).any()]
+        figures.append({"model": model, "omitted": variants[len(shown):],
+                        "actors_omitted": [names.get(a, a) for a in actors if a not in kept],
+                        "svg": rounds.rounds_plot(model, issues, msub, names, shown, kept)})
     return {"figures": figures}
 
 
@@ -149,7 +156,7 @@ def simulation_section(sc: Scenario, tables: dict[str, pd.DataFrame], meta: dict
             if not h.empty:
                 svg = plots.distribution_plot(issue, h.astype({"variant": str, "model": str}))
         out.append({"name": issue.name, "rows": rows, "svg": svg})
-    return {"issues": out, "runs": meta.get("runs"), "seed": meta.get("seed")}
+    return {"issues": out, "runs": meta.get("runs"), "seed": meta.get("seed"), "se": max_mc_error(meta.get("runs"))}
 
 
 def sensitivity_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
@@ -208,7 +215,10 @@ def alignment_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str
     summary = None if extra is None else {"columns": list(extra.columns),
                                           "rows": [[fmt(x, 3) for x in r] for r in extra.itertuples(index=False)]}
     has_p = "p_side0" in frame.columns and frame["p_side0"].notna().any()
-    return {"variants": variants, "rows": rows, "summary": summary, "has_p": has_p}
+    side = tables.get("side_theses")
+    runs = int(side["runs"].max()) if side is not None and len(side) and "runs" in side.columns else None
+    return {"variants": variants, "rows": rows, "summary": summary, "has_p": has_p, "runs": runs,
+            "se": max_mc_error(runs)}
 
 
 def _side_class(s: Any) -> int:
@@ -239,9 +249,32 @@ def theses_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> list[dict[s
             "verdict": verdict, "detail": "" if v is None else str(v.get("detail") or ""),
             "probability": "not computed" if p is None else fmt(None if prob is None else 100 * float(prob), 0)
             + ("" if prob is None or pd.isna(prob) else " %"),
+            "se": None if p is None else mc_error(prob, p.get("runs")),
             "quote": th.quote or "", "source": th.source or "",
         })
     return rows
+
+
+def mc_error(p: Any, runs: Any) -> str | None:
+    """The Monte Carlo standard error of a share ``p`` of ``runs`` runs, in percentage points:
+    ``√(p(1−p)/runs)``; None when no run count is known (e.g. a model's own predictive distribution)."""
+    try:
+        p, runs = float(p), int(runs)
+    except (TypeError, ValueError):
+        return None
+    if runs <= 0 or not 0 <= p <= 1:
+        return None
+    if p in (0.0, 1.0):
+        return f"{int(p * runs)} of {runs} runs"
+    return f"± {100 * np.sqrt(p * (1 - p) / runs):.1f}"
+
+
+def max_mc_error(runs: Any) -> str | None:
+    """The largest standard error (p = ½) of a share of ``runs`` runs, in percentage points."""
+    try:
+        return None if int(runs) <= 0 else f"{50 / np.sqrt(int(runs)):.1f}"
+    except (TypeError, ValueError):
+        return None
 
 
 def _thesis_text(th: Any) -> str:

@@ -25,10 +25,10 @@ def verdicts_frame(verdicts: Any) -> pd.DataFrame:
     return frame
 
 
-def forecast_tables(result: Any) -> dict[str, pd.DataFrame]:
-    """``forecast``, ``trajectories``, ``verdicts``, ``quantiles`` (models with a predictive distribution) and
-    ``diagnostics`` of a :class:`stakes.forecast.Forecast`."""
-    return {"forecast": result.frame(), "trajectories": result.trajectories(),
+def forecast_tables(result: Any, trajectories: bool = True) -> dict[str, pd.DataFrame]:
+    """``forecast``, ``trajectories`` (unless told not to: the longest to build), ``verdicts``, ``quantiles``
+    (models with a predictive distribution) and ``diagnostics`` of a :class:`stakes.forecast.Forecast`."""
+    return {"forecast": result.frame(), "trajectories": result.trajectories() if trajectories else pd.DataFrame(),
             "verdicts": verdicts_frame(result.verdicts()), "quantiles": quantiles_frame(result),
             "diagnostics": pd.DataFrame([d.to_dict() for d in result.diagnostics()], columns=DIAGNOSTIC_COLUMNS)}
 
