@@ -49,7 +49,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
-from ..jit import announce_compile, needs_compiling
+from ..jit import announce_compile, needs_compiling, threads_for
 from .numpy import run_rows as run_numpy
 from .reference import bdm_reference, check_params
 from .stable import HORIZON, stable_summary
@@ -135,9 +135,10 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
         def arg(a: np.ndarray, dtype: type = float) -> np.ndarray:  # one compiled signature: C order, writable
             return np.require(a, dtype, ["C", "W"])
 
-        traj, med, mean, ran, settled = kernel(arg(x), arg(c), arg(s), arg(part, np.bool_), arg(span), arg(mid),
-                                               horizon, float(Q), t_fixed, float(tolerance), probability == "scholz",
-                                               perception == "receiver", 16)
+        with threads_for(len(x)):
+            traj, med, mean, ran, settled = kernel(arg(x), arg(c), arg(s), arg(part, np.bool_), arg(span),
+                                                   arg(mid), horizon, float(Q), t_fixed, float(tolerance),
+                                                   probability == "scholz", perception == "receiver", 16)
     else:
         traj, med, mean, ran, settled = run_numpy(x, c, s, part, span, mid, horizon, Q, T, tolerance, probability,
                                                   perception, chunk_rows, threads)

@@ -40,7 +40,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
-from ..jit import announce_compile
+from ..jit import announce_compile, threads_for
 from .kernels import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
@@ -204,7 +204,8 @@ def smp(arrays: ScenarioArrays, **params: Any) -> ModelResult:
         from . import numba as smp_numba
 
         announce_compile(smp_numba.run_all, "SMP")
-        traj, steps = kernel(x, s, c, opt)
+        with threads_for(b_n, rows_per_thread=4):  # runs spread over threads: one thread for a few runs
+            traj, steps = kernel(x, s, c, opt)
     else:
         chunk = max(1, CHUNK_ELEMENTS // max(1, n ** 3))
         parts = [run_batch(x[k:k + chunk], s[k:k + chunk], c[k:k + chunk], _chunk_options(opt, k))
