@@ -53,3 +53,17 @@ def threads_for(rows: int, rows_per_thread: int = 64) -> Iterator[None]:
     finally:
         if want != before:
             numba.set_num_threads(before)
+
+
+def cached_njit(**kw: Any) -> Any:
+    """``numba.njit`` with an on-disk cache when numba finds a writable cache directory, else without (numba:
+    "cannot cache function ...: no locator available"). Imports numba: use it only in a kernel module."""
+    import numba
+
+    def wrap(fn: Any) -> Any:
+        try:
+            return numba.njit(cache=True, error_model="numpy", **kw)(fn)
+        except RuntimeError:
+            return numba.njit(cache=False, error_model="numpy", **kw)(fn)
+
+    return wrap

@@ -21,18 +21,13 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ..jit import cached_njit
+
 TIE = 1e-12  # = bdm.numpy.TIE (kept literal: the compiled kernel does not depend on the numpy engine)
 MAX_PERIOD = 16  # = bdm.numpy.MAX_PERIOD
 
 
-def _jit(**kw):
-    """``njit`` with an on-disk cache when numba can find a writable cache directory, else without."""
-    def wrap(fn):
-        try:
-            return nb.njit(cache=True, error_model="numpy", **kw)(fn)
-        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-            return nb.njit(cache=False, error_model="numpy", **kw)(fn)
-    return wrap
+_jit = cached_njit
 
 
 @_jit()

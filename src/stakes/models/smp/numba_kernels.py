@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from ..jit import cached_njit
 from .kernels import MIN_BARGAIN_WEIGHT as MIN_BARGAIN
 from .kernels import MIN_CHALLENGE_COALITION as MIN_CHALLENGE
 
@@ -24,14 +24,7 @@ P_COND, P_INCENTIVE, P_UNIFORM = range(3)
 C_NONE, C_SEMI, C_FULL = range(3)
 
 
-def jit(**kw):
-    """``njit`` with an on-disk cache when numba can find a writable cache directory, else without."""
-    def wrap(fn):
-        try:
-            return nb.njit(cache=True, error_model="numpy", **kw)(fn)
-        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-            return nb.njit(cache=False, error_model="numpy", **kw)(fn)
-    return wrap
+jit = cached_njit
 
 
 @jit()
