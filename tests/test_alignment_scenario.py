@@ -243,3 +243,15 @@ def test_monte_carlo_basin_prediction_and_uniform_draws() -> None:
     ratio = sizes / land.sizes
     assert ratio.min() >= 1 / 1.5 - 1e-12 and ratio.max() <= 1.5 + 1e-12  # (1 + r)^u, u in [-1, 1]
     assert np.abs(p - land.propensity).max() <= 0.2 + 1e-12
+
+
+def test_a_forecast_gives_every_judged_side_thesis_its_monte_carlo_probability() -> None:
+    from stakes.forecast import SIDE_PROBABILITY_RUNS, forecast
+
+    sc = make(uncertainty={"default": {"capability": 0.3, "affinity": 1.0}})
+    verdicts = {v.thesis: v for v in forecast(sc, variants=["baseline", "hun-pivots", "no-pol"]).verdicts()}
+    for tid, variant in (("fra-pol", "baseline"), ("hun-rus", "baseline"), ("hun-not-ukr", "hun-pivots")):
+        expected = side_probabilities(sc, variant, runs=SIDE_PROBABILITY_RUNS).theses[tid]
+        assert verdicts[tid].probability == round(expected, 4)
+        assert f"P = {expected:.2f}" in verdicts[tid].detail
+    assert verdicts["pol-gone"].probability is None  # an actor the variant removed: not judged

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PROBABILITY_RUNS = 200
+SIDE_PROBABILITY_RUNS = 48
+"""Runs of the side theses' landscape Monte Carlo in a forecast (each an exact 2^(n−1) enumeration: ~5 ms at
+n = 20); ``stakes align --runs`` and the report take more."""
 """Monte Carlo runs behind a thesis probability under a model without its own predictive distribution."""
 
 
@@ -186,11 +189,36 @@ class Forecast:
                                                "not run: landscape theory (run without --model, or stakes align)")
                                        for t in self.scenario.theses if isinstance(t, SideThesis)]
             elif self._side_verdicts is None:  # the alignment is exhaustive (2^n): judge once per forecast
-                self._side_verdicts = judge_side_theses(self.scenario)
+                self._side_verdicts = with_side_probabilities(self.scenario, judge_side_theses(self.scenario))
             side_verdicts = {v.thesis: v for v in self._side_verdicts}
             order = {t.id: k for k, t in enumerate(self.scenario.theses)}
             out = sorted([*out, *side_verdicts.values()], key=lambda v: order[v.thesis])
         return out
+
+
+def with_side_probabilities(scenario: Scenario, verdicts: list[Verdict]) -> list[Verdict]:
+    """Side-thesis verdicts with ``probability``: the share of :data:`SIDE_PROBABILITY_RUNS` Monte Carlo runs
+    over actors' sizes and propensities in which the thesis holds (:func:`stakes.alignment.side_probabilities`;
+    standard error at most 0.5/√runs ≈ 0.07). ``holds`` stays landscape theory's own prediction, the global
+    minimum of the unperturbed landscape."""
+    from dataclasses import replace
+
+    from .alignment import side_probabilities
+    from .errors import StakesError
+
+    probs: dict[str, float | None] = {}
+    for vid in dict.fromkeys(v.variant for v in verdicts if v.holds is not None):
+        try:
+            probs.update(side_probabilities(scenario, vid, runs=SIDE_PROBABILITY_RUNS).theses)
+        except StakesError:  # e.g. too many actors for a Monte Carlo here: the verdict keeps no probability
+            continue
+    out = []
+    for v in verdicts:
+        p = probs.get(v.thesis)
+        out.append(v if p is None else replace(
+            v, probability=round(p, 4),
+            detail=f"{v.detail}; P = {p:.2f} (Monte Carlo, {SIDE_PROBABILITY_RUNS} runs)"))
+    return out
 
 
 def forecast(
