@@ -15,7 +15,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright i
 
 from tests.browser import ARGS, CHROMIUM, NEEDS_CHROMIUM, chart_overlaps  # noqa: E402
 from tests.test_label_overlap_browser import crowded_dict  # noqa: E402
-from tests.test_web_browser import _serve  # noqa: E402
+from tests.test_web_browser import _serve, _upload  # noqa: E402
 from tests.web_fixtures import SMALL_YAML, weighted_mean  # noqa: E402
 
 pytestmark = NEEDS_CHROMIUM
@@ -46,15 +46,6 @@ def page():
             yield pg
         finally:
             browser.close()
-
-
-def _upload(page, server: str, tmp_path: Path, text: str, name: str) -> None:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    page.goto(server + "/")
-    page.set_input_files("#upload-file", str(path))
-    page.click("#upload-form button[type=submit]")
-    page.wait_for_url("**/s/*")
 
 
 def _no_overlaps(page, min_charts: int) -> None:
@@ -193,6 +184,8 @@ def test_crowded_sensitivity_and_simulation_pages_have_no_overlapping_labels(pag
     page.locator("#run-form input[name=runs]").fill("200")
     _job(page, "#run-button")
     page.goto(server + page.locator("#results a", has_text="permalink").get_attribute("href"))
-    page.wait_for_function("document.querySelectorAll('figure.chart svg').length >= 2")
+    # a selector wait, not wait_for_function with an expression: polling one evaluates it with eval, which
+    # the page's Content-Security-Policy refuses (a flaky failure when the charts were not there at once)
+    page.locator("figure.chart svg").nth(1).wait_for()
     _no_overlaps(page, 2)
     assert page.errors == []  # type: ignore[attr-defined]
