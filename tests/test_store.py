@@ -260,6 +260,18 @@ def test_migrations_build_the_tables_the_code_declares(store):
         assert compare_metadata(ctx, Base.metadata) == []
 
 
+def test_the_head_constant_is_alembics_head_and_an_up_to_date_store_opens_without_alembic(tmp_path):
+    from stakes.store.migrate import HEAD
+
+    assert head_revision() == HEAD
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    RunStore(url).close()  # created and migrated (Alembic imported here)
+    probe = ("import sys; from stakes.store import RunStore; s = RunStore(sys.argv[1]); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')); print(s.list().shape[0])")
+    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "0"]
+
+
 def test_a_store_from_a_newer_stakes_is_refused(db_url):
     RunStore(db_url).close()
     engine = create_engine(db_url)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import socket
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Text, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..scenario import Scenario
@@ -175,10 +176,7 @@ class RunStore:
                 conn.execute(insert(ResultTable).values(run_id=run_id, name=name, position=pos,
                                                         columns=columns, n_rows=len(rows)))
                 if rows:
-                    conn.execute(insert(ResultRow), [
-                        {"run_id": run_id, "table_name": name, "row_no": k, "data": row}
-                        for k, row in enumerate(rows)
-                    ])
+                    _insert_rows(conn, run_id, name, rows)
             values: dict[str, Any] = {"status": "finished", "finished_at": _now()}
             if rec.options:
                 old = conn.execute(select(Run.options).where(Run.id == run_id)).scalar_one()
@@ -331,6 +329,19 @@ class RunStore:
     def count(self) -> int:
         with self._read() as conn:
             return int(conn.execute(select(func.count()).select_from(Run)).scalar_one())
+
+
+def _insert_rows(conn: Connection, run_id: int, name: str, rows: list[dict[str, Any]]) -> None:
+    """One table's rows. On SQLite the JSON is written here and bound as text (what the JSON type stores
+    there): the ORM's per-row JSON processing took 0.5 s for the built-in forecast's 15,000 trajectory rows,
+    this 0.2 s. Other databases keep the JSON type's own binding."""
+    if conn.dialect.name == "sqlite":
+        stmt = insert(ResultRow.__table__).values(run_id=bindparam("r"), table_name=bindparam("t"),
+                                                  row_no=bindparam("n"), data=bindparam("d", type_=Text))
+        conn.execute(stmt, [{"r": run_id, "t": name, "n": k, "d": json.dumps(row)} for k, row in enumerate(rows)])
+    else:
+        conn.execute(insert(ResultRow), [{"run_id": run_id, "table_name": name, "row_no": k, "data": row}
+                                         for k, row in enumerate(rows)])
 
 
 def _make_engine(url: str) -> Engine:

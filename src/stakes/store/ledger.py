@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from ..ledger.chain import (
     GENESIS,
@@ -34,6 +34,8 @@ from ..ledger.entries import NewEntries
 from .api import RunStore, _utc
 from .errors import StoreError
 from .schema import LedgerEntry, LedgerGrade, LedgerScenario
+
+APPEND_LOCK = 0x5354414B  # "STAK": PostgreSQL advisory lock key held while a transaction appends to the chain
 
 # content fields repeated as columns, checked against the content by verify()
 MIRRORED = ("scenario_id", "scenario_hash", "variant", "issue", "model", "value", "recorded_at")
@@ -70,6 +72,8 @@ class LedgerStore:
 
     def _append(self, new: NewEntries) -> list[int]:
         with self.store._write() as conn:
+            if conn.dialect.name == "postgresql":  # one appender at a time: the head read below decides the ids
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
             known = conn.execute(select(LedgerScenario.sha256).where(
                 LedgerScenario.sha256 == new.scenario_sha256)).first()
             if known is None:  # a writer racing us on the same scenario fails on the key and retries
