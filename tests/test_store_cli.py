@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from stakes.forecast import forecast
+from stakes.io.yaml_io import dump_yaml
 from stakes.store import RunStore, default_db_path, record_forecast, recording_disabled, resolve_db_url
 
 
@@ -118,3 +119,14 @@ def test_bad_requests_exit_2_with_a_message(db, small, args, message, run_cli):
     proc = run_cli(*args)
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_forecast_prints_its_answer_before_recording_and_a_failed_record_exits_2(db, small, tmp_path, run_cli):
+    path = tmp_path / "small.yaml"
+    path.write_text(dump_yaml(small))
+    proc = run_cli("forecast", str(path), "-m", "weighted-mean", "-f", "json", "--db", "nosuchdialect://x")
+    assert proc.returncode == 2 and "not a usable database URL" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["forecasts"]  # the forecast was printed whole before the store was opened
+    assert run_cli("forecast", str(path), "-m", "weighted-mean", "-f", "json").returncode == 0
+    listed = run_cli("runs", "list", "--format", "csv")
+    assert pd.read_csv(io.StringIO(listed.stdout)).kind.tolist() == ["forecast"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -100,9 +101,6 @@ def forecast_command(
                 params.setdefault(m, {})["rounds"] = rounds
     with located(scenario):
         result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
-    from ..store import record_forecast
-
-    record_forecast(result, db, params=params or None)
     if output is OutputFormat.json:
         typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
     elif output is OutputFormat.csv:
@@ -111,6 +109,11 @@ def forecast_command(
         print_forecast(result)
         if show_rounds:
             print_rounds(result)
+    # the answer first, then the record (1–3 s: the store's imports, its tables, 15k trajectory rows)
+    sys.stdout.flush()
+    from ..store import record_forecast
+
+    record_forecast(result, db, params=params or None)
     if report is not None:
         from ..report import write_report
 
