@@ -99,13 +99,14 @@ def simulate_command(
         err_console.print(f"interrupted after {stop.result.n_runs} of {plan.runs} runs{kept}",
                           style="yellow", highlight=False, soft_wrap=True)
         raise SystemExit(130) from None
-    from ..store import record_simulation
-
-    record_simulation(result, sc, db)
     if output is SimFormat.json:
         typer.echo(strict_json.dumps(result.payload(), indent=2))
     else:
         print_simulation(result)
+    sys.stdout.flush()  # the answer first, then the record (every draw up to 200k rows: seconds)
+    from ..store import record_simulation
+
+    record_simulation(result, sc, db)
 
 
 def print_simulation(result: SimulationResult) -> None:

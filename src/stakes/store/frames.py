@@ -88,8 +88,9 @@ def _is_default_index(index: pd.Index) -> bool:
 
 def _column_values(col: pd.Series) -> list[Any]:
     kind = col.dtype.kind if not isinstance(col.dtype, pd.CategoricalDtype) else "O"
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [None if pd.isna(v) else _encode_value(v) for v in col.astype(object)]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # each category encoded once, looked up by code
+        cats = [_encode_value(v) for v in col.cat.categories.astype(object)] + [None]
+        return [cats[c] for c in col.cat.codes.tolist()]  # code −1 (missing) → the None at the end
     if kind == "M":
         return [None if pd.isna(v) else v.isoformat() for v in col]
     if kind == "m":
@@ -97,8 +98,11 @@ def _column_values(col: pd.Series) -> list[Any]:
     if kind in "iub":
         if isinstance(col.dtype, pd.api.extensions.ExtensionDtype):  # nullable Int64/boolean
             return [None if pd.isna(v) else _encode_value(v) for v in col.astype(object)]
-        return [_encode_value(v) for v in col.tolist()]
+        return col.tolist()  # Python ints and bools already
     if kind == "f":
+        values = col.to_numpy()
+        if np.isfinite(values).all():  # the common case: Python floats as they are
+            return values.tolist()
         return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else _encode_value(v)
                 for v in col.astype(object).tolist()]
     return [_encode_value(v) for v in col.astype(object).tolist()]
