@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blas import on_one_blas_thread
 from ..errors import OptionError
 from .energy import flip_gains, index_to_sides, tolerance
 
@@ -109,6 +110,7 @@ def energies_all(w: np.ndarray) -> np.ndarray:
     return sp.rows(0, 1 << sp.h).ravel()
 
 
+@on_one_blas_thread
 def global_minimum(w: np.ndarray) -> tuple[int, float]:
     """Index and energy of the lowest configuration (first index among equal energies), block by block."""
     n = w.shape[0]
@@ -223,6 +225,7 @@ def _result(n: int, size: int, idx: np.ndarray, en: np.ndarray, basin: np.ndarra
     return ExactResult(n, size, minima, basins)
 
 
+@on_one_blas_thread
 def exact_landscape(w: np.ndarray, *, basins: bool | None = None, tol: float | None = None) -> ExactResult:
     """Every local minimum of the landscape with weights ``w`` (see :func:`.energy.weight_matrix`).
 

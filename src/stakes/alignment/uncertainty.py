@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..blas import on_one_blas_thread
 from ..errors import OptionError
 from ..scenario import Scenario
 from ..variants import BASELINE, apply_variant
@@ -108,6 +109,7 @@ def _batched_global(sizes: np.ndarray, p: np.ndarray, chunk: int = 64) -> np.nda
     return out
 
 
+@on_one_blas_thread
 def _solve_runs(land: Landscape, sizes: np.ndarray, p: np.ndarray, engine: str, predict: str, restarts: int,
                 seed: int, first: int) -> np.ndarray:
     """Predicted canonical sides of each perturbed landscape, ``(B, n)``."""

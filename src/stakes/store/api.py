@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import os
 import socket
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,13 +25,14 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..scenario import Scenario
 from .frames import decode_frame, encode_frame
 from .migrate import StoreError, upgrade
 from .paths import resolve_db_url
+from .rows import insert_rows
 from .schema import KINDS, ResultRow, ResultTable, Run
 
 LIST_COLUMNS = ["id", "kind", "scenario", "title", "seed", "version", "status", "started", "finished",
@@ -176,7 +176,7 @@ class RunStore:
                 conn.execute(insert(ResultTable).values(run_id=run_id, name=name, position=pos,
                                                         columns=columns, n_rows=len(rows)))
                 if rows:
-                    _insert_rows(conn, run_id, name, rows)
+                    insert_rows(conn, run_id, name, rows)
             values: dict[str, Any] = {"status": "finished", "finished_at": _now()}
             if rec.options:
                 old = conn.execute(select(Run.options).where(Run.id == run_id)).scalar_one()
@@ -329,18 +329,6 @@ class RunStore:
     def count(self) -> int:
         with self._read() as conn:
             return int(conn.execute(select(func.count()).select_from(Run)).scalar_one())
-
-
-def _insert_rows(conn: Connection, run_id: int, name: str, rows: list[dict[str, Any]]) -> None:
-    """One table's rows. On SQLite the JSON is written here and bound as text (what the JSON type stores
-    there): the ORM's per-row JSON processing took 0.5 s for the built-in forecast's 15,000 trajectory rows,
-    this 0.2 s (0.1 s of it json.dumps). Other databases keep the JSON type's own binding."""
-    if conn.dialect.name == "sqlite":  # pysqlite: qmark parameters, one executemany
-        conn.exec_driver_sql(f"INSERT INTO {ResultRow.__tablename__} (run_id, table_name, row_no, data) "
-                             "VALUES (?, ?, ?, ?)", [(run_id, name, k, json.dumps(row)) for k, row in enumerate(rows)])
-    else:
-        conn.execute(insert(ResultRow), [{"run_id": run_id, "table_name": name, "row_no": k, "data": row}
-                                         for k, row in enumerate(rows)])
 
 
 def _make_engine(url: str) -> Engine:
