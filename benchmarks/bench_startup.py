@@ -67,6 +67,19 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def time_to_answer(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds until the command's first line of output, and until it ends (it prints, then records)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    first = time.perf_counter() - t0
+    proc.stdout.read()
+    if proc.wait() != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed")
+    return first, time.perf_counter() - t0
+
+
 IN_PROCESS = """
 import sys, time
 from stakes import load_scenario, simulate, SpreadOverride
@@ -142,6 +155,11 @@ def main() -> None:
     ratio("report / import numpy, pandas", "stakes report (built-in scenario)", 'python -c "import numpy, pandas"',
           "(context; the target is ≤ 10 s)")
     ratio("report in two processes / in one", "stakes report --parallel", "stakes report (built-in scenario)", "< 1")
+    if "forecast" in args.only:
+        label = "stakes forecast (warm, recording to SQLite)"
+        answer = [time_to_answer(*rows[label]) for _ in range(args.repeat)]
+        print(f"\n{label}: its answer on stdout after {statistics.median(a for a, _ in answer):.2f} s, the command "
+              f"ends after {statistics.median(e for _, e in answer):.2f} s (medians of {args.repeat}; wall)")
     if "simulate" in args.only:
         inside = [float(subprocess.run([PY, "-c", IN_PROCESS, str(csv_path)], env=base, capture_output=True,
                                        text=True, check=True).stdout) for _ in range(min(3, args.repeat))]
