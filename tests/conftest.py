@@ -8,11 +8,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from stakes.io.yaml_io import scenario_from_dict
 
 # Tests never write into the user's run store; store tests pass their own URL.
 os.environ.setdefault("STAKES_DB", "off")
+
+# Property tests explore new random examples on every local run; in CI (CI=true) they replay a fixed
+# sequence derived from each test, so a merge is judged on the same examples every time (a new example that
+# fails is found locally and fixed, not by a CI run at random).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "tests" / "data" / "validation"
