@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 
@@ -64,3 +65,26 @@ def test_an_unknown_run_is_404_and_a_simulation_is_refused(tmp_path):
         sim = run_and_wait(c, sid, kind="simulation", runs=20, models=["weighted-mean"])
         r = c.post(f"/runs/{sim['run_id']}/ledger", data={})
         assert r.status_code == 422 and "only forecasts" in r.json()["detail"]
+
+
+def test_a_recorded_ensemble_run_keeps_its_predictive_quantiles(tmp_path):
+    from stakes.forecast import forecast
+    from stakes.io.yaml_io import loads_yaml
+    from stakes.ledger import forecast_entries
+    from stakes.store import RunStore
+    from stakes.store.ledger import LedgerStore
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    with make_client(db_url=url, start_method="forkserver") as c:  # the ensemble runs BDM's parallel kernel
+        sid = upload(c, SMALL_YAML).json()["id"]
+        job = run_and_wait(c, sid, models=["ensemble", "weighted-mean"])
+        assert job["run_id"], json.dumps(job)[:3000]
+        run_id = job["run_id"]
+        assert c.post(f"/runs/{run_id}/ledger", follow_redirects=False).status_code == 303
+    with RunStore(url) as store:
+        entries = LedgerStore(store).entries()
+    stored = {(e.content["variant"], e.content["model"], e.content["issue"]): e.content["quantiles"] for e in entries}
+    direct = forecast_entries(forecast(loads_yaml(SMALL_YAML), models=["ensemble", "weighted-mean"]))
+    expected = {(e["variant"], e["model"], e["issue"]): e["quantiles"] for e in direct.contents}
+    assert stored == expected  # the ensemble's 19 quantiles (the CLI's, to the bit); None for a point model
+    assert any(q is not None and len(q) == 19 for q in stored.values()) and any(q is None for q in stored.values())

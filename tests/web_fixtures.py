@@ -102,10 +102,15 @@ class BrokenStore:
 
 
 def make_client(**kwargs: Any) -> Any:
-    """An in-process client of a fresh app (jobs forked, so a test's monkeypatches reach them)."""
+    """An in-process client of a fresh app (jobs forked, so a test's monkeypatches reach them).
+
+    A job that runs a compiled parallel kernel (BDM, SMP, exchange) must not be forked from this process once
+    it has run one itself: GNU OpenMP then kills the child with SIGTERM (numba's omp layer refuses the
+    pattern). Such tests pass ``start_method="forkserver"``, the server's own default."""
     from fastapi.testclient import TestClient
 
     from stakes.web import create_app
 
     limits = kwargs.pop("limits", None)
-    return TestClient(create_app(limits=limits, start_method="fork", **kwargs), base_url="http://127.0.0.1")
+    start_method = kwargs.pop("start_method", "fork")
+    return TestClient(create_app(limits=limits, start_method=start_method, **kwargs), base_url="http://127.0.0.1")

@@ -97,13 +97,32 @@ def forecast_entries(result: Any, *, note: str | None = None, params: dict[str, 
 
 
 def table_entries(scenario: Scenario, frame: Any, *, note: str | None = None,
-                  params: dict[str, dict[str, Any]] | None = None, now: dt.datetime | None = None) -> NewEntries:
-    """The entries of a tidy forecast table (``variant, model, issue, value``), e.g. a stored run's."""
+                  params: dict[str, dict[str, Any]] | None = None, now: dt.datetime | None = None,
+                  grid: Any = None) -> NewEntries:
+    """The entries of a tidy forecast table (``variant, model, issue, value``), e.g. a stored run's, with the
+    quantiles of ``grid`` (``variant, model, issue, level, value`` on QUANTILE_LEVELS: a stored forecast's
+    ``quantile_grid`` table) where it has them."""
     missing = {"variant", "model", "issue", "value"} - set(frame.columns)
     if missing:
         raise LedgerError(f"a forecast table needs the columns {', '.join(sorted(missing))}")
-    rows = [(str(r.variant), str(r.model), str(r.issue), r.value, None) for r in frame.itertuples(index=False)]
+    quantiles = _grid_quantiles(grid)
+    rows = [(str(r.variant), str(r.model), str(r.issue), r.value,
+             quantiles.get((str(r.variant), str(r.model), str(r.issue)))) for r in frame.itertuples(index=False)]
     return _entries(scenario, rows, params, note, now)
+
+
+def _grid_quantiles(grid: Any) -> dict[tuple[str, str, str], list[float | None]]:
+    """(variant, model, issue) → its 19 quantiles, from a ``quantile_grid`` table (complete grids only)."""
+    if grid is None or len(grid) == 0:
+        return {}
+    out: dict[tuple[str, str, str], list[float | None]] = {}
+    levels = [float(v) for v in QUANTILE_LEVELS]
+    for key, part in grid.groupby(["variant", "model", "issue"], sort=False, observed=True):
+        part = part.sort_values("level")
+        row = [_number(v) for v in part["value"]]
+        if len(row) == len(levels) and np.allclose(part["level"].to_numpy(float), levels) and None not in row:
+            out[tuple(str(k) for k in key)] = row
+    return out
 
 
 def _entries(sc: Scenario, rows: list[tuple[str, str, str, Any, list[float | None] | None]],

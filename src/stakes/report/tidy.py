@@ -30,6 +30,7 @@ def forecast_tables(result: Any, trajectories: bool = True) -> dict[str, pd.Data
     (models with a predictive distribution) and ``diagnostics`` of a :class:`stakes.forecast.Forecast`."""
     return {"forecast": result.frame(), "trajectories": result.trajectories() if trajectories else pd.DataFrame(),
             "verdicts": verdicts_frame(result.verdicts()), "quantiles": quantiles_frame(result),
+            "quantile_grid": quantile_grid_frame(result),
             "diagnostics": pd.DataFrame([d.to_dict() for d in result.diagnostics()], columns=DIAGNOSTIC_COLUMNS)}
 
 
@@ -47,6 +48,22 @@ def quantiles_frame(result: Any) -> pd.DataFrame:
             rows.append({"variant": variant, "model": model, "issue": issue,
                          **{k: float(v[d]) for k, v in named.items()}})
     return pd.DataFrame(rows, columns=QUANTILE_COLUMNS)
+
+
+def quantile_grid_frame(result: Any) -> pd.DataFrame:
+    """``variant, model, issue, level, value``: the whole predictive grid (``stakes.scoring.QUANTILE_LEVELS``)
+    of every model that carries one, so that a stored run can enter the ledger with its distribution."""
+    from ..scoring import QUANTILE_LEVELS
+
+    rows = []
+    for variant, model in result.results:
+        q = result.quantiles(variant, model)
+        if q is None:
+            continue
+        for d, issue in enumerate(result.arrays[variant].issue_ids):
+            rows.extend({"variant": variant, "model": model, "issue": issue, "level": float(level),
+                         "value": float(v)} for level, v in zip(QUANTILE_LEVELS, q[d], strict=True))
+    return pd.DataFrame(rows, columns=["variant", "model", "issue", "level", "value"])
 
 
 MAX_STORED_DRAWS = 200_000

@@ -52,7 +52,8 @@ def record_run(run_id: Annotated[str, PathParam(pattern=RUN_ID)], ctx: Ctx,
     rec = get_record(ctx, run_id)
     if rec.kind != "forecast":
         raise LedgerError(f"run '{run_id}' is a {rec.kind}; only forecasts are recorded in the ledger")
-    ids = ledger.append(table_entries(rec.scenario, rec.frame, note=note.strip() or None))
+    ids = ledger.append(table_entries(rec.scenario, rec.frame, note=note.strip() or None,
+                                      grid=rec.tables.get("quantile_grid")))
     return RedirectResponse(f"/ledger?added={ids[0]}-{ids[-1]}", status_code=303)
 
 
