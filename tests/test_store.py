@@ -357,3 +357,13 @@ def test_processes_opening_a_fresh_sqlite_store_at_once_all_succeed(tmp_path):
     assert counts == [0, 0, 0]
     with RunStore(db_url) as store:
         assert current_revision(store.engine) == head_revision()
+
+
+def test_diff_matches_quantile_grid_rows_on_their_level():
+    from stakes.store.diff import diff_tables
+
+    a = pd.DataFrame({"variant": "baseline", "model": "ensemble", "issue": "x", "level": [0.05, 0.5, 0.95],
+                      "value": [10.0, 20.0, 30.0]})
+    b = a.assign(value=[10.0, 21.0, 30.0])
+    (row,) = diff_tables("quantile_grid", a, b)
+    assert row["key"].endswith("level=0.5") and row["delta"] == 1.0

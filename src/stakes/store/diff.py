@@ -18,6 +18,8 @@ KNOWN_KEYS: dict[str, list[str]] = {
     "forecast": ["variant", "model", "issue"],
     "trajectories": ["variant", "model", "issue", "round", "actor"],
     "verdicts": ["thesis", "variant", "model"],
+    "quantiles": ["variant", "model", "issue"],
+    "quantile_grid": ["variant", "model", "issue", "level"],
 }
 
 
