@@ -72,13 +72,15 @@ def report_command(
                                            "simulates (pays only with an idle core).")] = False,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
+    from ..alignment.uncertainty import share_side_runs
     from ..report import write_report
 
     if runs < 0 or sobol < 0 or align_runs < 0:
         raise OptionError("--runs, --sobol and --align-runs must be 0 or more")
     params = parse_params(param)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
-    with steps() as step:
+    # share_side_runs: the forecast's side-thesis Monte Carlo takes its runs from the alignment section's
+    with steps() as step, share_side_runs():
         if source is not None and source.isdigit() and not Path(source).exists():
             if params or override != SpreadOverride():
                 raise OptionError("--param and --*-sd apply to a scenario, not to a stored run (its settings are "
