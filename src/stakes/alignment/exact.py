@@ -37,6 +37,10 @@ _BLOCK = 1 << 17
 """Configurations per cache block."""
 _STREAM_BLOCK = 1 << 21
 """Configurations per block when energies are computed block by block (16 MB of float64)."""
+_SEARCH_BLOCK = 1 << 15
+"""Configurations per block in :func:`global_minimum` (256 KB of float64: the block's four passes stay in the
+CPU's cache). Measured per landscape: n = 20 3.2 against 3.6 ms, n = 24 46 against 85 ms, n = 26 162 against
+241 ms with 16 MB blocks; the same minima and energies (each block is a product of the same rows)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def global_minimum(w: np.ndarray) -> tuple[int, float]:
         raise OptionError(f"the exact engine stops at n = {EXACT_MAX_N}; this landscape has n = {n}")
     sp = _split(w)
     cols = 1 << sp.m
-    rb = max(1, _STREAM_BLOCK // cols)
+    rb = max(1, _SEARCH_BLOCK // cols)
     best_i, best_e = 0, np.inf
     for r0 in range(0, 1 << sp.h, rb):
         e = sp.rows(r0, min(r0 + rb, 1 << sp.h)).ravel()
