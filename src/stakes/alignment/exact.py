@@ -37,10 +37,11 @@ _BLOCK = 1 << 17
 """Configurations per cache block."""
 _STREAM_BLOCK = 1 << 21
 """Configurations per block when energies are computed block by block (16 MB of float64)."""
-_SEARCH_BLOCK = 1 << 15
-"""Configurations per block in :func:`global_minimum` (256 KB of float64: the block's four passes stay in the
-CPU's cache). Measured per landscape: n = 20 3.2 against 3.6 ms, n = 24 46 against 85 ms, n = 26 162 against
-241 ms with 16 MB blocks; the same minima and energies (each block is a product of the same rows)."""
+_SEARCH_BLOCK = 1 << 14
+"""Configurations per block in :func:`global_minimum` (128 KB of float64: a block's passes stay in the CPU's
+cache, and its matrix product is small enough for one BLAS thread, which does not wait for a busy second
+core). Measured on the shared 2-core machine (noisy): n = 20 2–3 ms against 4–16 ms per landscape with 16 MB
+blocks, n = 22 15 against 47 ms; the same minima and energies (a block is a product of the same rows)."""
 
 
 @dataclass(frozen=True)
