@@ -88,18 +88,20 @@ def report_command(
             step("reading the stored run")
             sc, inputs, info = _stored(int(source), db)
         else:
-            from ..report.jobs import second_process
+            from ..report.jobs import beside, second_process
 
             pool = second_process(parallel)  # started first: its imports overlap reading and forecasting
+            side = beside(pool)  # the alignment: the second process, else a thread here
             ok = False
             try:
                 sc = load(source, max_input_mb)
                 note_unused(params, model or sc.default_models)
-                inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, pool,
+                inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, (pool, side),
                                         alignment_runs=align_runs if alignment else None, seed=seed, db=db,
                                         record=record, params=params, override=override)
                 ok = True
             finally:
+                _close(side, ok)
                 _close(pool, ok)
         step("drawing the figures and writing the report")
         out = write_report(sc, output, run_info=info, **inputs)
@@ -180,25 +182,26 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
 
 
 def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
-             step: Callable[..., None], pool: Any, *, alignment_runs: int | None, seed: int | None,
-             db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
+             step: Callable[..., None], pools: tuple[Any, Any], *, alignment_runs: int | None,
+             seed: int | None, db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
              override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
-    """The forecast here; then the jobs that need only it go to ``pool`` (:mod:`stakes.report.jobs`) while this
-    process simulates and diagnoses."""
+    """The forecast here; then the jobs that need only it go to ``pools`` (:mod:`stakes.report.jobs`: the
+    alignment first, to the second of them) while this process simulates and diagnoses."""
     from ..forecast import forecast
     from ..report.jobs import alignment_job, rounds_job, sensitivity_job
 
+    pool, side = pools
     step("forecasting")
     fc = forecast(sc, models=models, variants=variants, params=params)
     inputs: dict[str, Any] = {"forecast_result": fc}
     jobs: dict[str, Any] = {}
     step("sensitivity, alignment and round-by-round charts")
+    if alignment_runs is not None:
+        jobs["alignment"] = side.submit(alignment_job, sc, fc.variants, alignment_runs, seed)
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
         jobs["sensitivity"] = pool.submit(sensitivity_job, sc, [m for m in fc.models if m != "ensemble"]
                                           or sc.simulation_models, sobol, seed, params or {}, override)
         _freeze_heap()  # in one process the job ran at once, importing SALib, scipy.stats and matplotlib
-    if alignment_runs is not None:
-        jobs["alignment"] = pool.submit(alignment_job, sc, fc.variants, alignment_runs, seed)
     jobs["rounds"] = pool.submit(rounds_job, sc, fc)
     if runs:
         from ..simulate import simulate

@@ -11,6 +11,7 @@ the same jobs run in this process, one after the other (:class:`InProcess`).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextvars
 import os
 from typing import Any
 
@@ -32,6 +33,25 @@ class InProcess:
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         return None
+
+
+class Beside(cf.ThreadPoolExecutor):
+    """One thread of this process, each job run in a copy of the submitter's context (so a
+    :func:`stakes.alignment.uncertainty.share_side_runs` block reaches it)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="stakes-report")
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+def beside(pool: Any) -> Any:
+    """Where the alignment job runs: the second process when there is one, else a thread of this process
+    (:class:`Beside`). Its exact landscapes are numpy matrix products and array passes, which release the
+    GIL, so they overlap this thread's Python-bound work (imports, SALib, the charts); its results do not
+    depend on where it runs."""
+    return pool if not isinstance(pool, InProcess) else Beside()
 
 
 def second_process(parallel: bool = False) -> Any:
