@@ -67,9 +67,9 @@ def report_command(
                                                         "capability spread (0.2 = ±20 %).")] = None,
     param: Annotated[list[str] | None, param_option()] = None,
     max_input_mb: Annotated[float | None, max_input_option()] = None,
-    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Run the sensitivity, the "
-                                           "alignment and some charts in a second process while this one "
-                                           "simulates (pays only with an idle core).")] = False,
+    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Draw the charts in a "
+                                           "second process (forked; Linux) while this one computes (pays "
+                                           "only with an idle core).")] = False,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..alignment.uncertainty import share_side_runs
@@ -88,21 +88,11 @@ def report_command(
             step("reading the stored run")
             sc, inputs, info = _stored(int(source), db)
         else:
-            from ..report.jobs import beside, second_process
-
-            pool = second_process(parallel)  # started first: its imports overlap reading and forecasting
-            side = beside(pool)  # the alignment: the second process, else a thread here
-            ok = False
-            try:
-                sc = load(source, max_input_mb)
-                note_unused(params, model or sc.default_models)
-                inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, (pool, side),
-                                        alignment_runs=align_runs if alignment else None, seed=seed, db=db,
-                                        record=record, params=params, override=override)
-                ok = True
-            finally:
-                _close(side, ok)
-                _close(pool, ok)
+            sc = load(source, max_input_mb)
+            note_unused(params, model or sc.default_models)
+            inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, parallel,
+                                    alignment_runs=align_runs if alignment else None, seed=seed, db=db,
+                                    record=record, params=params, override=override)
         step("drawing the figures and writing the report")
         out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
@@ -182,28 +172,58 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
 
 
 def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
-             step: Callable[..., None], pools: tuple[Any, Any], *, alignment_runs: int | None,
-             seed: int | None, db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
+             step: Callable[..., None], parallel: bool, *, alignment_runs: int | None, seed: int | None,
+             db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
              override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
-    """The forecast here; then the jobs that need only it go to ``pools`` (:mod:`stakes.report.jobs`: the
-    alignment first, to the second of them) while this process simulates and diagnoses."""
+    """The forecast here; then the jobs that need only it (:mod:`stakes.report.jobs`): the alignment in a
+    thread, the sensitivity and the round-by-round charts in the second process if ``parallel`` (else here),
+    while this process simulates and diagnoses."""
     from ..forecast import forecast
-    from ..report.jobs import alignment_job, rounds_job, sensitivity_job
+    from ..report.jobs import Beside, second_process
 
-    pool, side = pools
     step("forecasting")
     fc = forecast(sc, models=models, variants=variants, params=params)
+    pool = second_process(parallel)  # forked now, before the alignment's thread starts
+    _freeze_heap()
+    side = Beside()
+    ok = False
+    try:
+        inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, (pool, side), alignment_runs, seed,
+                           params, override)
+        ok = True
+    finally:
+        _close(side, ok)
+        _close(pool, ok)
+    if record:
+        _record(sc, inputs, db)
+    return inputs, None
+
+
+def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, variants: list[str] | None,
+              sobol: int, step: Callable[..., None], pools: tuple[Any, Any], alignment_runs: int | None,
+              seed: int | None, params: dict[str, dict[str, Any]] | None, override: SpreadOverride | None
+              ) -> dict[str, Any]:
+    """Each chart job goes to ``pools[0]`` as soon as its inputs exist, the alignment to ``pools[1]``."""
+    from ..report import jobs as job
+    from ..report.tidy import forecast_tables, result_tables
+
+    pool, side = pools
     inputs: dict[str, Any] = {"forecast_result": fc}
-    jobs: dict[str, Any] = {}
     step("sensitivity, alignment and round-by-round charts")
-    if alignment_runs is not None:
-        jobs["alignment"] = side.submit(alignment_job, sc, fc.variants, alignment_runs, seed)
+    drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}  # (a forked worker starts at its first job)
+    aligned = side.submit(job.alignment_job, sc, fc.variants, alignment_runs, seed) \
+        if alignment_runs is not None else None
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
-        jobs["sensitivity"] = pool.submit(sensitivity_job, sc, [m for m in fc.models if m != "ensemble"]
-                                          or sc.simulation_models, sobol, seed, params or {}, override)
-        _freeze_heap()  # in one process the job ran at once, importing SALib, scipy.stats and matplotlib
-    jobs["rounds"] = pool.submit(rounds_job, sc, fc)
+        inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
+                                                          or sc.simulation_models, sobol, seed, params or {},
+                                                          override)
+        _freeze_heap()  # SALib and scipy.stats were imported
+        _note_if(note)
+        if inputs["sensitivity"] is not None:
+            drawn["sensitivity"] = pool.submit(job.drivers_job, sc, inputs["sensitivity"])
+    summary, n_runs = None, None
     if runs:
+        from ..report.html import simulation_meta
         from ..simulate import simulate
 
         label = f"simulating {runs:,} runs"
@@ -212,23 +232,20 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed, sides=False,
                                         override=override, params=params,
                                         progress=lambda done, total: step(label, done, total))
+        tables = result_tables("simulation", inputs["simulation"])
+        meta = simulation_meta(inputs["simulation"], tables)
+        summary, n_runs = tables.get("summary"), meta.get("runs")
+        drawn["simulation"] = pool.submit(job.simulation_job, sc, tables, meta)
     step("diagnostics")
     fc.diagnostics()
-    if not all(job.done() for job in jobs.values()):
-        step("waiting for the second process (sensitivity, alignment, charts)")
-    built: dict[str, Any] = {"rounds": jobs["rounds"].result()}
-    if "sensitivity" in jobs:
-        inputs["sensitivity"], section, note = jobs["sensitivity"].result()
-        if section is not None:
-            built["sensitivity"] = section
+    if aligned is not None:
+        inputs["alignment"], note = aligned.result()  # before the verdicts: they share its side runs
         _note_if(note)
-    if "alignment" in jobs:
-        inputs["alignment"], note = jobs["alignment"].result()
-        _note_if(note)
-    if record:
-        _record(sc, inputs, db)
-    inputs["built"] = built
-    return inputs, None
+    drawn["forecast"] = pool.submit(job.forecast_job, sc, forecast_tables(fc, trajectories=False), summary, n_runs)
+    if not all(d.done() for d in drawn.values()):
+        step("waiting for the second process (charts)")
+    inputs["built"] = {key: d.result() for key, d in drawn.items()}
+    return inputs
 
 
 def _note_if(note: str | None) -> None:
