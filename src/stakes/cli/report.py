@@ -175,24 +175,21 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
              step: Callable[..., None], parallel: bool, *, alignment_runs: int | None, seed: int | None,
              db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
              override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
-    """The forecast here; then the jobs that need only it (:mod:`stakes.report.jobs`): the alignment in a
-    thread, the sensitivity and the round-by-round charts in the second process if ``parallel`` (else here),
-    while this process simulates and diagnoses."""
+    """The forecast here; then the rest (:mod:`stakes.report.jobs`): the charts in the second process if
+    ``parallel`` (else here), the alignment, sensitivity, simulation and diagnostics here."""
     from ..forecast import forecast
-    from ..report.jobs import Beside, second_process
+    from ..report.jobs import second_process
 
     step("forecasting")
     fc = forecast(sc, models=models, variants=variants, params=params)
-    pool = second_process(parallel)  # forked now, before the alignment's thread starts
+    pool = second_process(parallel)  # a worker is forked at its first job
     _freeze_heap()
-    side = Beside()
     ok = False
     try:
-        inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, (pool, side), alignment_runs, seed,
-                           params, override)
+        inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, pool, alignment_runs, seed, params,
+                           override)
         ok = True
     finally:
-        _close(side, ok)
         _close(pool, ok)
     if record:
         _record(sc, inputs, db)
@@ -200,19 +197,19 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
 
 
 def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, variants: list[str] | None,
-              sobol: int, step: Callable[..., None], pools: tuple[Any, Any], alignment_runs: int | None,
+              sobol: int, step: Callable[..., None], pool: Any, alignment_runs: int | None,
               seed: int | None, params: dict[str, dict[str, Any]] | None, override: SpreadOverride | None
               ) -> dict[str, Any]:
-    """Each chart job goes to ``pools[0]`` as soon as its inputs exist, the alignment to ``pools[1]``."""
+    """Each chart job goes to ``pool`` as soon as its inputs exist; the rest runs here."""
     from ..report import jobs as job
     from ..report.tidy import forecast_tables, result_tables
 
-    pool, side = pools
     inputs: dict[str, Any] = {"forecast_result": fc}
     step("sensitivity, alignment and round-by-round charts")
     drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}  # (a forked worker starts at its first job)
-    aligned = side.submit(job.alignment_job, sc, fc.variants, alignment_runs, seed) \
-        if alignment_runs is not None else None
+    if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
+        inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
+        _note_if(note)
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
         inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
                                                           or sc.simulation_models, sobol, seed, params or {},
@@ -238,9 +235,6 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
         drawn["simulation"] = pool.submit(job.simulation_job, sc, tables, meta)
     step("diagnostics")
     fc.diagnostics()
-    if aligned is not None:
-        inputs["alignment"], note = aligned.result()  # before the verdicts: they share its side runs
-        _note_if(note)
     drawn["forecast"] = pool.submit(job.forecast_job, sc, forecast_tables(fc, trajectories=False), summary, n_runs)
     if not all(d.done() for d in drawn.values()):
         step("waiting for the second process (charts)")

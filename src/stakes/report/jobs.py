@@ -1,21 +1,19 @@
-"""The parts of ``stakes report`` that can run beside the rest, and where they run.
+"""The charts of ``stakes report`` as jobs, and where they run.
 
-The alignment (exact landscapes and the side-thesis Monte Carlo) runs in a thread of this process
-(:class:`Beside`): its numpy products and array passes release the GIL. The charts (matplotlib, bound to
-the GIL) go to :func:`second_process`: with ``--parallel`` on Linux with two cores or more, one worker
-forked once the forecast is made and the chart modules are imported, so it starts with everything loaded
-(a spawned worker re-imports everything, ~2.5 s). It draws the round-by-round charts, then each section's
-charts as their inputs arrive (sensitivity drivers, simulation histograms, forecast charts), while this
-process computes the sensitivity, the simulation and the diagnostics. The worker runs no model: numba's
-OpenMP threads, started here by the forecast, are not fork-safe. Otherwise the same jobs run in this
-process, one after the other (:class:`InProcess`). Where a job runs changes nothing in the report (tested).
-Each job returns plain results and notes (a skipped part says why); nothing is printed in the worker.
+Each section's charts are a job sent as soon as its inputs exist: the round-by-round charts after the
+forecast, then the sensitivity drivers, the simulation histograms and the forecast charts. With
+``--parallel`` on Linux with two cores or more they go to one worker forked once the forecast is made and
+the chart modules are imported (:func:`second_process`), so it starts with everything loaded (a spawned
+worker re-imports everything, ~2.5 s), while this process computes the alignment, the sensitivity, the
+simulation and the diagnostics. The worker runs no model: numba's OpenMP threads, started here by the
+forecast, are not fork-safe. Otherwise the jobs run in this process, one after the other
+(:class:`InProcess`). Where a job runs changes nothing in the report (tested). Each job returns plain
+results and notes (a skipped part says why); nothing is printed in the worker.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextvars
 import os
 import sys
 from typing import Any
@@ -40,23 +38,11 @@ class InProcess:
         return None
 
 
-class Beside(cf.ThreadPoolExecutor):
-    """One thread of this process, each job run in a copy of the submitter's context (so a
-    :func:`stakes.alignment.uncertainty.share_side_runs` block reaches it)."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="stakes-report")
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
-
-
 def second_process(parallel: bool = False) -> Any:
     """A one-worker pool forked from this process (call it once the forecast is made), or :class:`InProcess`
     unless asked for (``parallel``) on Linux with two cores or more. The chart modules (matplotlib) are
     imported first, so the worker has them. Fork, not spawn: a spawned worker re-imports everything (~2.5 s,
-    which is why the spawned worker of before did not pay). Forked before any other thread of the report
-    starts (the alignment's, numba's) so that it inherits no lock another thread holds."""
+    which is why the spawned worker of before did not pay)."""
     if not parallel or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
         return InProcess()
     import multiprocessing
