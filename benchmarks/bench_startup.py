@@ -18,6 +18,10 @@ Recording into the run store is off (``STAKES_DB=off``) except in the row that s
 
     python benchmarks/bench_startup.py                    # every row, 5 rounds
     python benchmarks/bench_startup.py --only help forecast --repeat 9
+    python benchmarks/bench_startup.py --only report --repeat 3 --before /tmp/old/src   # old code beside
+
+``--before SRC`` adds a ``stakes report`` row run with ``PYTHONPATH=SRC`` (e.g. ``git archive <commit> src``
+unpacked), interleaved with the others: a before/after comparison under the same load.
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=["help", "forecast", "simulate"],
                     choices=["help", "forecast", "simulate", "report"])
+    ap.add_argument("--before", type=Path, help="a src directory of earlier code: its `stakes report` beside")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="stakes-bench-"))
     warm_cache, db = work / "numba-warm", work / "runs.db"
@@ -121,6 +126,9 @@ def main() -> None:
     if "report" in args.only:
         rows["stakes report (built-in scenario)"] = ([*stakes, "report", "-o", str(work / "r.html")], base)
         rows["stakes report --parallel"] = ([*stakes, "report", "--parallel", "-o", str(work / "r2.html")], base)
+        if args.before:
+            rows[f"stakes report, code of {args.before}"] = (
+                [*stakes, "report", "-o", str(work / "r0.html")], {**base, "PYTHONPATH": str(args.before.resolve())})
     compile_s = timed([*stakes, "compile"], base)  # what scripts/forecast.sh does once after installing
     print(f"stakes compile (once after install, empty cache): {compile_s[0]:.1f} s wall, {compile_s[1]:.1f} s CPU")
     for cmd, env in rows.values():  # fill the warm cache and the disk cache once
@@ -155,6 +163,9 @@ def main() -> None:
     ratio("report / import numpy, pandas", "stakes report (built-in scenario)", 'python -c "import numpy, pandas"',
           "(context; the target is ≤ 10 s)")
     ratio("report in two processes / in one", "stakes report --parallel", "stakes report (built-in scenario)", "< 1")
+    if args.before:
+        ratio("report / the same with the earlier code", "stakes report (built-in scenario)",
+              f"stakes report, code of {args.before}", "< 1")
     if "forecast" in args.only:
         label = "stakes forecast (warm, recording to SQLite)"
         answer = [time_to_answer(*rows[label]) for _ in range(args.repeat)]

@@ -255,3 +255,28 @@ def test_a_forecast_gives_every_judged_side_thesis_its_monte_carlo_probability()
         assert verdicts[tid].probability == round(expected, 4)
         assert f"P = {expected:.2f}" in verdicts[tid].detail
     assert verdicts["pol-gone"].probability is None  # an actor the variant removed: not judged
+
+
+def test_shared_side_runs_give_the_runs_a_fresh_monte_carlo_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a share_side_runs block a smaller Monte Carlo takes its runs from a larger one (per-run engines),
+    with the numbers of its own; the batched engine, another variant or seed solve again."""
+    from stakes.alignment import uncertainty
+
+    sc = make(uncertainty={"default": {"capability": 0.3, "affinity": 1.0}})
+    fresh = side_probabilities(sc, runs=30, engine="heuristic", restarts=4)
+    solved: list[int] = []
+    real = uncertainty._monte_carlo
+    monkeypatch.setattr(uncertainty, "_monte_carlo", lambda *a, **k: solved.append(a[2]) or real(*a, **k))
+    with uncertainty.share_side_runs():
+        side_probabilities(sc, runs=70, engine="heuristic", restarts=4)
+        shared = side_probabilities(sc, runs=30, engine="heuristic", restarts=4)
+        side_probabilities(sc, runs=30, engine="heuristic", restarts=4, seed=sc.seed + 1)
+        side_probabilities(sc, "hun-pivots", runs=30, engine="heuristic", restarts=4)
+        side_probabilities(sc, runs=80, engine="heuristic", restarts=4)  # more runs than kept: solved
+        side_probabilities(sc, runs=40)  # batched
+        side_probabilities(sc, runs=20)
+    assert solved == [70, 30, 30, 80, 40, 20]
+    np.testing.assert_array_equal(shared.sides, fresh.sides)
+    assert shared.same_side == fresh.same_side and shared.theses == fresh.theses and shared.runs == 30
+    side_probabilities(sc, runs=30, engine="heuristic", restarts=4)  # outside the block: nothing kept
+    assert solved[-1] == 30

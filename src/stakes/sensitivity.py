@@ -87,6 +87,30 @@ def sample_arrays(arrays: ScenarioArrays, spreads: Spreads, factors: Factors, x:
                           arrays.scale_max, arrays.status_quo)
 
 
+def saltelli_sample(problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
+    """SALib's ``sample.sobol.sample(problem, n, calc_second_order=False, seed=seed)``, the same matrix to the
+    bit, with its row layout vectorised: SALib fills the ``n·(G + 2) × D`` matrix one cell at a time in Python
+    (about 1 s of the report's 64-sample sensitivity, for 1 M cells). SALib still draws the scrambled Sobol'
+    base sequence (through scipy's ``qmc.Sobol``, as SALib does), finds the groups and scales the rows, and
+    estimates the indices. Per base row i: A, then for each group g the A row with g's columns taken from B,
+    then B (A = the first D columns of the base sequence, B the last D). Tested equal to SALib's."""
+    from SALib.util import compute_groups_matrix, scale_samples
+    from scipy.stats import qmc
+
+    d = problem["num_vars"]
+    groups = problem.get("groups")
+    if not groups or groups == problem["names"] or len(set(groups)) == 1:  # SALib's "no groups"
+        take = np.eye(d, dtype=bool)  # one column per "group"
+    else:
+        _, names = compute_groups_matrix(groups)
+        take = np.asarray(names)[:, None] == np.asarray(groups)[None, :]  # (G, D)
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = base[:, :d], base[:, d:]
+    mixed = np.where(take[None], b[:, None, :], a[:, None, :])  # (n, G, D)
+    rows = np.concatenate([a[:, None, :], mixed, b[:, None, :]], axis=1).reshape(-1, d)
+    return scale_samples(rows, problem)
+
+
 AUTO_SAMPLES = (256, 512, 1024)
 AUTO_BUDGET = 50_000
 """Model runs that the automatic sample size may spend in all (the sizes tried add up)."""
@@ -188,7 +212,6 @@ def _sensitivity(scenario: Scenario, model: str | None, variant: str, samples: i
                  ) -> SensitivityResult:
     try:
         from SALib.analyze import sobol as sobol_analyze
-        from SALib.sample import sobol as sobol_sample
     except ImportError:
         raise StakesError("sensitivity needs SALib: pip install 'stakes[sensitivity]'") from None
     if not isinstance(samples, int | np.integer) or samples < 2:
@@ -213,7 +236,7 @@ def _sensitivity(scenario: Scenario, model: str | None, variant: str, samples: i
     if evaluations > MAX_EVALUATIONS:
         raise OptionError(f"{n_base} samples × {n_groups + 2} = {evaluations:,} model runs is too many "
                           f"(at most {MAX_EVALUATIONS:,}); lower --samples")
-    x = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
+    x = saltelli_sample(problem, n_base, seed)
     batch = sample_arrays(arrays, spreads, factors, x)
     merged = {**scenario.model_params(model_id), **(params or {})}
     forecast = spec.run_checked(batch, merged).forecast

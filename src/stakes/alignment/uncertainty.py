@@ -17,6 +17,9 @@ n ≤ :data:`BATCH_MAX_N`, by a blocked enumeration per run up to :data:`PER_RUN
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +134,26 @@ def _solve_runs(land: Landscape, sizes: np.ndarray, p: np.ndarray, engine: str, 
     return out
 
 
+_SHARED: ContextVar[dict[tuple[Any, ...], tuple[Scenario, np.ndarray]] | None] = ContextVar(
+    "stakes_shared_side_runs", default=None)
+
+
+@contextmanager
+def share_side_runs() -> Iterator[None]:
+    """Inside this block, :func:`side_probabilities` keeps each Monte Carlo's per-run sides, and a later call
+    on the same scenario object, variant, seed and settings with no more runs takes its first runs from them
+    instead of solving them again (e.g. a report's alignment section, 100 runs, then the forecast's side
+    thesis probabilities, 48). The runs are the same: run r's draws depend only on (seed, r), and the per-run
+    engines solve each run alone. The batched path (n ≤ :data:`BATCH_MAX_N`, cheap) is never shared: its
+    matrix products span several runs, so a run's last bits might depend on its neighbours."""
+    token = _SHARED.set({}) if _SHARED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _SHARED.reset(token)
+
+
 def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int = 200, *,
                        engine: str = "auto", predict: str = "global", propensity: str | None = None,
                        matrix: Pairs | None = None, seed: int | None = None, restarts: int = 8
@@ -142,12 +165,16 @@ def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int
     sd = scenario.seed if seed is None else seed
     sc = apply_variant(scenario, vid)
     land = landscape_from_scenario(sc, baseline=scenario, mode=propensity, extra=matrix)
-    sides = np.empty((runs, land.n), dtype=np.int8)
-    for b0 in range(0, runs, BLOCK):  # one block of draws at a time: memory O(BLOCK·n²)
-        zs, zp = _block_draws(scenario, b0 // BLOCK, sd)
-        b1 = min(b0 + BLOCK, runs)
-        sizes, p = perturb(land, scenario, zs[:b1 - b0], zp[:b1 - b0], scenario.actor_ids)
-        sides[b0:b1] = _solve_runs(land, sizes, p, engine, predict, restarts, sd, b0)
+    shared = _SHARED.get()
+    batched = predict == "global" and engine != "heuristic" and land.n <= BATCH_MAX_N
+    key = (id(scenario), vid, sd, engine, predict, propensity, restarts)
+    if shared is not None and matrix is None and not batched and key in shared \
+            and len(shared[key][1]) >= runs:
+        sides = shared[key][1][:runs].copy()
+    else:
+        sides = _monte_carlo(scenario, land, runs, sd, engine, predict, restarts)
+        if shared is not None and matrix is None and not batched:
+            shared[key] = (scenario, sides)  # the scenario held: its id() cannot be reused in the block
     ids = land.actor_ids
     same = {a: float(np.mean(sides[:, i] == 0)) for i, a in enumerate(ids)}
     theses: dict[str, float | None] = {}
@@ -162,3 +189,15 @@ def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int
         holds = np.all((sides[:, [pos[a] for a in t.actors]] == ref[:, None]) == t.same, axis=1)
         theses[t.id] = float(holds.mean())
     return SideProbabilities(vid, runs, ids[0], ids, same, theses, sides)
+
+
+def _monte_carlo(scenario: Scenario, land: Landscape, runs: int, seed: int, engine: str, predict: str,
+                 restarts: int) -> np.ndarray:
+    """Predicted canonical sides of runs 0..runs−1, ``(runs, n)`` int8."""
+    sides = np.empty((runs, land.n), dtype=np.int8)
+    for b0 in range(0, runs, BLOCK):  # one block of draws at a time: memory O(BLOCK·n²)
+        zs, zp = _block_draws(scenario, b0 // BLOCK, seed)
+        b1 = min(b0 + BLOCK, runs)
+        sizes, p = perturb(land, scenario, zs[:b1 - b0], zp[:b1 - b0], scenario.actor_ids)
+        sides[b0:b1] = _solve_runs(land, sizes, p, engine, predict, restarts, seed, b0)
+    return sides

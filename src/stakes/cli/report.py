@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,18 +67,20 @@ def report_command(
                                                         "capability spread (0.2 = ±20 %).")] = None,
     param: Annotated[list[str] | None, param_option()] = None,
     max_input_mb: Annotated[float | None, max_input_option()] = None,
-    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Run the sensitivity, the "
-                                           "alignment and some charts in a second process while this one "
-                                           "simulates (pays only with an idle core).")] = False,
+    parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Draw the charts in a "
+                                           "second process (forked; Linux) while this one computes (pays "
+                                           "only with an idle core).")] = False,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
+    from ..alignment.uncertainty import share_side_runs
     from ..report import write_report
 
     if runs < 0 or sobol < 0 or align_runs < 0:
         raise OptionError("--runs, --sobol and --align-runs must be 0 or more")
     params = parse_params(param)
     override = SpreadOverride(position_sd, salience_sd, capability_sd)
-    with steps() as step:
+    # share_side_runs: the forecast's side-thesis Monte Carlo takes its runs from the alignment section's
+    with steps() as step, share_side_runs():
         if source is not None and source.isdigit() and not Path(source).exists():
             if params or override != SpreadOverride():
                 raise OptionError("--param and --*-sd apply to a scenario, not to a stored run (its settings are "
@@ -85,19 +88,11 @@ def report_command(
             step("reading the stored run")
             sc, inputs, info = _stored(int(source), db)
         else:
-            from ..report.jobs import second_process
-
-            pool = second_process(parallel)  # started first: its imports overlap reading and forecasting
-            ok = False
-            try:
-                sc = load(source, max_input_mb)
-                note_unused(params, model or sc.default_models)
-                inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, pool,
-                                        alignment_runs=align_runs if alignment else None, seed=seed, db=db,
-                                        record=record, params=params, override=override)
-                ok = True
-            finally:
-                _close(pool, ok)
+            sc = load(source, max_input_mb)
+            note_unused(params, model or sc.default_models)
+            inputs, info = _compute(sc, runs, model or None, variant or None, sobol, step, parallel,
+                                    alignment_runs=align_runs if alignment else None, seed=seed, db=db,
+                                    record=record, params=params, override=override)
         step("drawing the figures and writing the report")
         out = write_report(sc, output, run_info=info, **inputs)
     console.print(f"report written to {out}")
@@ -116,6 +111,7 @@ def steps() -> Iterator[Callable[..., None]]:
     """Progress on stderr: a spinner (and a bar for the simulation) on a terminal, one line per step else.
 
     Yields ``step(label, done=None, total=None)``: a new label starts a step; ``done``/``total`` update it.
+    Each new step also freezes the heap (:func:`_freeze_heap`).
     """
     if not err_console.is_terminal:
         started = time.perf_counter()
@@ -124,6 +120,7 @@ def steps() -> Iterator[Callable[..., None]]:
         def plain(label: str, done: int | None = None, total: int | None = None) -> None:
             if not last or last[-1] != label:
                 last.append(label)
+                _freeze_heap()
                 err_console.print(f"[{time.perf_counter() - started:5.1f} s] {label}", highlight=False,
                                   markup=False, soft_wrap=True)
 
@@ -136,9 +133,19 @@ def steps() -> Iterator[Callable[..., None]]:
         task = bar.add_task("report", total=None)
 
         def update(label: str, done: int | None = None, total: int | None = None) -> None:
+            if done is None:
+                _freeze_heap()
             bar.update(task, description=label, completed=done or 0, total=total)
 
         yield update
+
+
+def _freeze_heap() -> None:
+    """Put every object alive now out of the cyclic collector's reach (:func:`gc.freeze`): the libraries the
+    report imports (pandas, matplotlib, scipy, numba: several hundred thousand objects) and the results
+    kept for the page. Each full collection would scan them again, and the figures allocate enough to start
+    many: the collector took ~20 % of the figures' CPU time. Garbage made later is still collected."""
+    gc.freeze()
 
 
 def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]:
@@ -165,26 +172,55 @@ def _stored(run_id: int, db: str | None) -> tuple[Scenario, dict[str, Any], str]
 
 
 def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[str] | None, sobol: int,
-             step: Callable[..., None], pool: Any, *, alignment_runs: int | None, seed: int | None,
+             step: Callable[..., None], parallel: bool, *, alignment_runs: int | None, seed: int | None,
              db: str | None, record: bool, params: dict[str, dict[str, Any]] | None = None,
              override: SpreadOverride | None = None) -> tuple[dict[str, Any], None]:
-    """The forecast here; then the jobs that need only it go to ``pool`` (:mod:`stakes.report.jobs`) while this
-    process simulates and diagnoses."""
+    """The forecast here; then the rest (:mod:`stakes.report.jobs`): the charts in the second process if
+    ``parallel`` (else here), the alignment, sensitivity, simulation and diagnostics here."""
     from ..forecast import forecast
-    from ..report.jobs import alignment_job, rounds_job, sensitivity_job
+    from ..report.jobs import second_process
 
     step("forecasting")
     fc = forecast(sc, models=models, variants=variants, params=params)
+    pool = second_process(parallel)  # a worker is forked at its first job
+    _freeze_heap()
+    ok = False
+    try:
+        inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, pool, alignment_runs, seed, params,
+                           override)
+        ok = True
+    finally:
+        _close(pool, ok)
+    if record:
+        _record(sc, inputs, db)
+    return inputs, None
+
+
+def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, variants: list[str] | None,
+              sobol: int, step: Callable[..., None], pool: Any, alignment_runs: int | None,
+              seed: int | None, params: dict[str, dict[str, Any]] | None, override: SpreadOverride | None
+              ) -> dict[str, Any]:
+    """Each chart job goes to ``pool`` as soon as its inputs exist; the rest runs here."""
+    from ..report import jobs as job
+    from ..report.tidy import forecast_tables, result_tables
+
     inputs: dict[str, Any] = {"forecast_result": fc}
-    jobs: dict[str, Any] = {}
     step("sensitivity, alignment and round-by-round charts")
+    drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}  # (a forked worker starts at its first job)
+    if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
+        inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
+        _note_if(note)
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
-        jobs["sensitivity"] = pool.submit(sensitivity_job, sc, [m for m in fc.models if m != "ensemble"]
-                                          or sc.simulation_models, sobol, seed, params or {}, override)
-    if alignment_runs is not None:
-        jobs["alignment"] = pool.submit(alignment_job, sc, fc.variants, alignment_runs, seed)
-    jobs["rounds"] = pool.submit(rounds_job, sc, fc)
+        inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
+                                                          or sc.simulation_models, sobol, seed, params or {},
+                                                          override)
+        _freeze_heap()  # SALib and scipy.stats were imported
+        _note_if(note)
+        if inputs["sensitivity"] is not None:
+            drawn["sensitivity"] = pool.submit(job.drivers_job, sc, inputs["sensitivity"])
+    summary, n_runs = None, None
     if runs:
+        from ..report.html import simulation_meta
         from ..simulate import simulate
 
         label = f"simulating {runs:,} runs"
@@ -193,23 +229,17 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         inputs["simulation"] = simulate(sc, runs=runs, models=models, variants=variants, seed=seed, sides=False,
                                         override=override, params=params,
                                         progress=lambda done, total: step(label, done, total))
+        tables = result_tables("simulation", inputs["simulation"])
+        meta = simulation_meta(inputs["simulation"], tables)
+        summary, n_runs = tables.get("summary"), meta.get("runs")
+        drawn["simulation"] = pool.submit(job.simulation_job, sc, tables, meta)
     step("diagnostics")
     fc.diagnostics()
-    if not all(job.done() for job in jobs.values()):
-        step("waiting for the second process (sensitivity, alignment, charts)")
-    built: dict[str, Any] = {"rounds": jobs["rounds"].result()}
-    if "sensitivity" in jobs:
-        inputs["sensitivity"], section, note = jobs["sensitivity"].result()
-        if section is not None:
-            built["sensitivity"] = section
-        _note_if(note)
-    if "alignment" in jobs:
-        inputs["alignment"], note = jobs["alignment"].result()
-        _note_if(note)
-    if record:
-        _record(sc, inputs, db)
-    inputs["built"] = built
-    return inputs, None
+    drawn["forecast"] = pool.submit(job.forecast_job, sc, forecast_tables(fc, trajectories=False), summary, n_runs)
+    if not all(d.done() for d in drawn.values()):
+        step("waiting for the second process (charts)")
+    inputs["built"] = {key: d.result() for key, d in drawn.items()}
+    return inputs
 
 
 def _note_if(note: str | None) -> None:

@@ -47,7 +47,7 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
     sim = _tables("simulation", simulation)
     sens = _tables("sensitivity", sensitivity)
     align = _tables("alignment", alignment, scenario)
-    sim_meta = _simulation_meta(simulation, sim)
+    sim_meta = simulation_meta(simulation, sim)
     probabilities = [t for t in (sim.get("theses"), align.get("side_theses")) if t is not None and len(t)]
     theses_tables = {**{k: v for k, v in fc.items() if k == "verdicts"},
                      **{k: v for k, v in align.items() if k == "side_verdicts"}}
@@ -57,9 +57,11 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
         "sc": scenario, "version": __version__, "run_info": run_info, "hint_runs": hint_runs,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scen": sections.scenario_section(scenario),
-        "forecast": sections.forecast_section(scenario, fc, sim.get("summary"), sim_meta.get("runs")),
+        "forecast": built["forecast"] if "forecast" in built else sections.forecast_section(
+            scenario, fc, sim.get("summary"), sim_meta.get("runs")),
         "rounds": built["rounds"] if "rounds" in built else sections.rounds_section(scenario, fc),
-        "simulation": sections.simulation_section(scenario, sim, sim_meta),
+        "simulation": built["simulation"] if "simulation" in built else sections.simulation_section(scenario,
+                                                                                                      sim, sim_meta),
         "sensitivity": built["sensitivity"] if "sensitivity" in built else sections.sensitivity_section(scenario,
                                                                                                         sens),
         "alignment": sections.alignment_section(scenario, align),
@@ -69,7 +71,7 @@ def render(scenario: Scenario, forecast_result: Any = None, simulation: Any = No
     return _environment().get_template("report.html").render(**context)
 
 
-def _simulation_meta(simulation: Any, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def simulation_meta(simulation: Any, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     plan = getattr(simulation, "plan", None)
     if plan is not None:

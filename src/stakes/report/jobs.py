@@ -1,17 +1,21 @@
-"""The parts of ``stakes report`` that need only the forecast, run in a second process while the first simulates.
+"""The charts of ``stakes report`` as jobs, and where they run.
 
-With ``--parallel`` (two cores or more), :func:`second_process` starts one spawned worker at once (its imports
-overlap the first process's reading and forecasting); the report then sends it the Sobol sensitivity (and
-its charts), the alignment (landscapes and the side-thesis Monte Carlo) and the round-by-round charts, while
-the first process runs the simulation, the diagnostics and the remaining charts. Each job returns plain
-results and notes (a skipped part says why); nothing is printed in the worker. By default (and on one core)
-the same jobs run in this process, one after the other (:class:`InProcess`).
+Each section's charts are a job sent as soon as its inputs exist: the round-by-round charts after the
+forecast, then the sensitivity drivers, the simulation histograms and the forecast charts. With
+``--parallel`` on Linux with two cores or more they go to one worker forked once the forecast is made and
+the chart modules are imported (:func:`second_process`), so it starts with everything loaded (a spawned
+worker re-imports everything, ~2.5 s), while this process computes the alignment, the sensitivity, the
+simulation and the diagnostics. The worker runs no model: numba's OpenMP threads, started here by the
+forecast, are not fork-safe. Otherwise the jobs run in this process, one after the other
+(:class:`InProcess`). Where a job runs changes nothing in the report (tested). Each job returns plain
+results and notes (a skipped part says why); nothing is printed in the worker.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import sys
 from typing import Any
 
 from ..errors import StakesError
@@ -35,48 +39,40 @@ class InProcess:
 
 
 def second_process(parallel: bool = False) -> Any:
-    """A one-worker spawn pool, already importing what the jobs need; :class:`InProcess` unless asked for
-    (``parallel``) on two cores or more. Off by default: on the shared 2-core machine the second process made
-    the report slower (27.3 s against 24.5 s wall at load 2.5, 57 s against 49 s at load 5): with no idle
-    core it only adds its ~2.5 s of imports."""
-    if not parallel or (os.cpu_count() or 1) < 2:
+    """A one-worker pool forked from this process (call it once the forecast is made), or :class:`InProcess`
+    unless asked for (``parallel``) on Linux with two cores or more. The chart modules (matplotlib) are
+    imported first, so the worker has them. Fork, not spawn: a spawned worker re-imports everything (~2.5 s,
+    which is why the spawned worker of before did not pay)."""
+    if not parallel or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
         return InProcess()
     import multiprocessing
 
-    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(warm_up)
-    return pool
+    from . import plots, rounds, sections  # noqa: F401  (matplotlib, in the worker too)
 
-
-def warm_up() -> None:
-    """Import the libraries of the jobs (matplotlib, SALib, the landscape engines) before the jobs arrive."""
-    from . import plots, rounds  # noqa: F401  (matplotlib)
-
-    try:
-        from SALib.sample import sobol  # noqa: F401
-
-        from .. import alignment, sensitivity  # noqa: F401
-    except ImportError:  # a job says what is missing
-        pass
+    return cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
 
 def sensitivity_job(sc: Scenario, models: list[str], samples: int, seed: int | None,
                     params: dict[str, dict[str, Any]], override: SpreadOverride | None
-                    ) -> tuple[Any, dict[str, Any] | None, str | None]:
-    """Sobol indices of the first model (a list of one result), their report section (charts drawn), a note."""
+                    ) -> tuple[Any, str | None]:
+    """Sobol indices of the first model (a list of one result) and a note."""
     try:
         from ..sensitivity import sensitivity
     except ImportError as exc:
-        return None, None, f"sensitivity skipped: {exc}"
+        return None, f"sensitivity skipped: {exc}"
     try:
-        result = [sensitivity(sc, model=models[0], samples=samples, seed=seed, override=override,
-                              params=params.get(models[0]))]
+        return [sensitivity(sc, model=models[0], samples=samples, seed=seed, override=override,
+                            params=params.get(models[0]))], None
     except StakesError as exc:
-        return None, None, f"sensitivity skipped: {exc}"
+        return None, f"sensitivity skipped: {exc}"
+
+
+def drivers_job(sc: Scenario, result: Any) -> dict[str, Any] | None:
+    """The sensitivity section (its charts drawn) of :func:`sensitivity_job`'s result."""
     from .sections import sensitivity_section
     from .tidy import result_tables
 
-    return result, sensitivity_section(sc, result_tables("sensitivity", result)), None
+    return sensitivity_section(sc, result_tables("sensitivity", result))
 
 
 def alignment_job(sc: Scenario, variants: list[str], runs: int, seed: int | None) -> tuple[Any, str | None]:
@@ -100,3 +96,17 @@ def rounds_job(sc: Scenario, result: Any) -> dict[str, Any] | None:
     from .sections import rounds_section
 
     return rounds_section(sc, {"trajectories": result.trajectories()})
+
+
+def simulation_job(sc: Scenario, tables: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The simulation section (its charts drawn) from the simulation's tables and meta (runs, seed)."""
+    from .sections import simulation_section
+
+    return simulation_section(sc, tables, meta)
+
+
+def forecast_job(sc: Scenario, tables: dict[str, Any], summary: Any, runs: int | None) -> dict[str, Any] | None:
+    """The forecast section (its charts drawn) from the forecast's tables and the simulation's summary."""
+    from .sections import forecast_section
+
+    return forecast_section(sc, tables, summary, runs)

@@ -90,14 +90,14 @@ def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame], simulation: 
                        ["variant", "model"])
         notes = diagnostics[diagnostics["issue"] == issue.id] if diagnostics is not None else None
         notes = notes[notes["kind"] != "domain"] if notes is not None else None
+        numbered = [] if notes is None else list(enumerate(zip(notes["variant"], notes["model"], strict=True), 1))
         rows = []
         for variant in dict.fromkeys(sub["variant"]):
             vals = sub[sub["variant"] == variant].set_index("model")["value"]
             cells = []
             for m in models:
                 band = bands.get((variant, m))
-                marks = [] if notes is None else [k + 1 for k, n in enumerate(notes.itertuples())
-                                                  if n.variant == variant and n.model in (m, "*")]
+                marks = [k for k, (v, model) in numbered if v == variant and model in (m, "*")]
                 cells.append({"value": fmt(vals.get(m)),
                               "interval": None if band is None else f"{fmt(band['q05'], 0)}–{fmt(band['q95'], 0)}",
                               "marks": marks})
