@@ -15,21 +15,13 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright i
 
 from tests.browser import ARGS, CHROMIUM, NEEDS_CHROMIUM, chart_overlaps  # noqa: E402
 from tests.test_label_overlap_browser import crowded_dict  # noqa: E402
-from tests.test_web_browser import _serve, _upload  # noqa: E402
+from tests.test_web_browser import _upload, server  # noqa: E402, F401 (server: a fixture)
 from tests.web_fixtures import SMALL_YAML, weighted_mean  # noqa: E402
 
 pytestmark = NEEDS_CHROMIUM
 expect = playwright_api.expect
 # the border issue of SMALL_YAML: (capability, salience, position) of ua, ru, us
 UA, RU = (30, 90, 0), (50, 80, 100)
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv, thread, url = _serve()
-    yield url
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def _saved(page, version: int) -> None:
     expect(page.locator("#version-label")).to_have_text(f"version {version}")
 
 
-def test_edit_a_thesis_and_a_variant_and_see_the_verdict_change(page, server, tmp_path: Path):
+def test_edit_a_thesis_and_a_variant_and_see_the_verdict_change(page, server, tmp_path: Path):  # noqa: F811
     _upload(page, server, tmp_path, SMALL_YAML, "talks.yaml")
     _forecast(page)
     expect(_verdict(page, "t1", "baseline")).to_have_text("yes")  # 53.3 < 60
@@ -124,7 +116,7 @@ def test_edit_a_thesis_and_a_variant_and_see_the_verdict_change(page, server, tm
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_add_a_variant_and_a_side_thesis_then_run_alignment_and_sensitivity(page, server, tmp_path: Path):
+def test_add_a_variant_and_a_side_thesis_then_run_alignment_and_sensitivity(page, server, tmp_path: Path):  # noqa: F811
     _upload(page, server, tmp_path, SMALL_YAML, "talks.yaml")
     page.click("#variant-new")
     form = page.locator("#variant-form")
@@ -170,7 +162,7 @@ def test_add_a_variant_and_a_side_thesis_then_run_alignment_and_sensitivity(page
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_crowded_sensitivity_and_simulation_pages_have_no_overlapping_labels(page, server, tmp_path: Path):
+def test_crowded_sensitivity_and_simulation_pages_have_no_overlapping_labels(page, server, tmp_path: Path):  # noqa: F811
     crowded = crowded_dict()
     crowded["models"] = ["weighted-mean"]
     _upload(page, server, tmp_path, yaml.safe_dump(crowded), "crowded.yaml")

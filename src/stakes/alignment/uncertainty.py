@@ -28,6 +28,7 @@ import numpy as np
 from ..blas import on_one_blas_thread
 from ..errors import OptionError
 from ..scenario import Scenario
+from ..scopes import cache_scope
 from ..variants import BASELINE, apply_variant
 from .api import side_theses, solve
 from .energy import index_to_sides, weight_matrix
@@ -146,12 +147,8 @@ def share_side_runs() -> Iterator[None]:
     thesis probabilities, 48). The runs are the same: run r's draws depend only on (seed, r), and the per-run
     engines solve each run alone. The batched path (n ≤ :data:`BATCH_MAX_N`, cheap) is never shared: its
     matrix products span several runs, so a run's last bits might depend on its neighbours."""
-    token = _SHARED.set({}) if _SHARED.get() is None else None
-    try:
+    with cache_scope(_SHARED):
         yield
-    finally:
-        if token is not None:
-            _SHARED.reset(token)
 
 
 def side_probabilities(scenario: Scenario, variant: str | None = None, runs: int = 200, *,

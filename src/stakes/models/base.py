@@ -18,6 +18,7 @@ import numpy as np
 
 from ..arrays import ScenarioArrays
 from ..errors import OptionError, ScenarioError
+from ..scopes import cache_scope
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,8 @@ def reuse_results() -> Iterator[None]:
     """Inside this block, a model run twice on the same ``ScenarioArrays`` object with the same parameters is
     computed once (e.g. the ensemble's components and the same models run beside it in one forecast). The
     arrays are keyed by identity and held until the block ends, so a key cannot be reused by another object."""
-    token = _REUSE.set({}) if _REUSE.get() is None else None
-    try:
+    with cache_scope(_REUSE):
         yield
-    finally:
-        if token is not None:
-            _REUSE.reset(token)
 
 
 @dataclass(frozen=True)
