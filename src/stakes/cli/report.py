@@ -68,8 +68,8 @@ def report_command(
     param: Annotated[list[str] | None, param_option()] = None,
     max_input_mb: Annotated[float | None, max_input_option()] = None,
     parallel: Annotated[bool, typer.Option("--parallel/--no-parallel", help="Draw the charts in a "
-                                           "second process (forked; Linux) while this one computes (pays "
-                                           "only with an idle core).")] = False,
+                                           "second process while this one computes (used only with two "
+                                           "cores or more).")] = True,
 ) -> None:
     """Write one self-contained HTML report (plots inline; no network needed to view it)."""
     from ..alignment.uncertainty import share_side_runs
@@ -100,9 +100,6 @@ def report_command(
 
 def _close(pool: Any, ok: bool) -> None:
     """Shut the second process down; after an error (or Ctrl-C) without waiting for a job it is running."""
-    if not ok:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
     pool.shutdown(wait=ok, cancel_futures=True)
 
 
@@ -180,12 +177,12 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
     from ..forecast import forecast
     from ..report.jobs import second_process
 
-    step("forecasting")
-    fc = forecast(sc, models=models, variants=variants, params=params)
-    pool = second_process(parallel)  # a worker is forked at its first job
-    _freeze_heap()
+    pool = second_process(parallel)  # starts now: it imports the chart modules while this process forecasts
     ok = False
     try:
+        step("forecasting")
+        fc = forecast(sc, models=models, variants=variants, params=params)
+        _freeze_heap()
         inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, pool, alignment_runs, seed, params,
                            override)
         ok = True
@@ -205,19 +202,13 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
     from ..report.tidy import forecast_tables, result_tables
 
     inputs: dict[str, Any] = {"forecast_result": fc}
-    step("sensitivity, alignment and round-by-round charts")
-    drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}  # (a forked worker starts at its first job)
+    drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}
+    # In this order the worker gets the forecast's and the simulation's charts before the sensitivity is
+    # computed here, and this process waits least for it at the end.
     if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
+        step("alignment")
         inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
         _note_if(note)
-    if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
-        inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
-                                                          or sc.simulation_models, sobol, seed, params or {},
-                                                          override)
-        _freeze_heap()  # SALib and scipy.stats were imported
-        _note_if(note)
-        if inputs["sensitivity"] is not None:
-            drawn["sensitivity"] = pool.submit(job.drivers_job, sc, inputs["sensitivity"])
     summary, n_runs = None, None
     if runs:
         from ..report.html import simulation_meta
@@ -236,6 +227,15 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
     step("diagnostics")
     fc.diagnostics()
     drawn["forecast"] = pool.submit(job.forecast_job, sc, forecast_tables(fc, trajectories=False), summary, n_runs)
+    if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
+        step("sensitivity")
+        inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
+                                                          or sc.simulation_models, sobol, seed, params or {},
+                                                          override)
+        _freeze_heap()  # SALib and scipy.stats were imported
+        _note_if(note)
+        if inputs["sensitivity"] is not None:
+            drawn["sensitivity"] = pool.submit(job.drivers_job, sc, inputs["sensitivity"])
     if not all(d.done() for d in drawn.values()):
         step("waiting for the second process (charts)")
     inputs["built"] = {key: d.result() for key, d in drawn.items()}

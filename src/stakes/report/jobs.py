@@ -1,21 +1,21 @@
 """The charts of ``stakes report`` as jobs, and where they run.
 
 Each section's charts are a job sent as soon as its inputs exist: the round-by-round charts after the
-forecast, then the sensitivity drivers, the simulation histograms and the forecast charts. With
-``--parallel`` on Linux with two cores or more they go to one worker forked once the forecast is made and
-the chart modules are imported (:func:`second_process`), so it starts with everything loaded (a spawned
-worker re-imports everything, ~2.5 s), while this process computes the alignment, the sensitivity, the
-simulation and the diagnostics. The worker runs no model: numba's OpenMP threads, started here by the
-forecast, are not fork-safe. Otherwise the jobs run in this process, one after the other
-(:class:`InProcess`). Where a job runs changes nothing in the report (tested). Each job returns plain
-results and notes (a skipped part says why); nothing is printed in the worker.
+forecast, then the sensitivity drivers, the simulation histograms and the forecast charts. With two cores or
+more (and unless ``--no-parallel``) they go to one worker process started before anything is computed
+(:func:`second_process`): it imports matplotlib and the chart modules (~2.5 s) while this process forecasts,
+then draws while this one computes the alignment, the sensitivity, the simulation and the diagnostics.
+The worker is spawned, not forked: a fork after the forecast would copy numba's OpenMP threads, which are not
+fork-safe, and a fork before it would share nothing worth having. Otherwise the jobs run in this process,
+one after the other (:class:`InProcess`). Where a job runs changes nothing in the report (tested). Each job
+returns plain results and notes (a skipped part says why); nothing is printed in the worker.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-import sys
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import StakesError
@@ -38,18 +38,70 @@ class InProcess:
         return None
 
 
-def second_process(parallel: bool = False) -> Any:
-    """A one-worker pool forked from this process (call it once the forecast is made), or :class:`InProcess`
-    unless asked for (``parallel``) on Linux with two cores or more. The chart modules (matplotlib) are
-    imported first, so the worker has them. Fork, not spawn: a spawned worker re-imports everything (~2.5 s,
-    which is why the spawned worker of before did not pay)."""
-    if not parallel or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
+def second_process(parallel: bool = True) -> Any:
+    """A one-worker pool, already starting (call it before the forecast), or :class:`InProcess` unless
+    ``parallel`` and this process may use two cores or more."""
+    if not parallel or _usable_cores() < 2:
         return InProcess()
     import multiprocessing
 
-    from . import plots, rounds, sections  # noqa: F401  (matplotlib, in the worker too)
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_import_chart_modules)
+    worker = SecondProcess(pool)
+    worker.submit(int)  # the worker starts now (a pool starts one at its first job) and imports the chart modules
+    return worker
 
-    return cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+class SecondProcess:
+    """The worker pool, whose jobs are done here instead if the worker is lost (e.g. a spawned worker cannot
+    import the ``__main__`` of a program run from standard input)."""
+
+    def __init__(self, pool: cf.ProcessPoolExecutor) -> None:
+        self.pool = pool
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Job:
+        return Job(self.pool, fn, args, kwargs)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        if not wait:  # after an error or Ctrl-C: not waiting for a job it is running
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class Job:
+    """A job sent to the worker; :meth:`result` runs it here if the worker broke before finishing it."""
+
+    def __init__(self, pool: cf.ProcessPoolExecutor, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                 ) -> None:
+        self.call = fn, args, kwargs
+        try:
+            self.future: cf.Future | None = pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            self.future = None
+
+    def done(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def result(self) -> Any:
+        if self.future is not None:
+            try:
+                return self.future.result()
+            except BrokenProcessPool:
+                pass
+        fn, args, kwargs = self.call
+        return fn(*args, **kwargs)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def _import_chart_modules() -> None:
+    from . import plots, rounds, sections  # noqa: F401  (matplotlib and pandas, before the first job arrives)
 
 
 def sensitivity_job(sc: Scenario, models: list[str], samples: int, seed: int | None,
