@@ -285,7 +285,10 @@ def test_issue_scale_is_irrelevant():
     assert np.allclose(a.positions / 10 - 5, b.positions, atol=1e-9)
 
 
-def test_missing_stance_and_zero_capability_run():
+@pytest.mark.filterwarnings("error")  # an initiator without capability: NaN bargains, never chosen, no warning
+@pytest.mark.parametrize("bargain_model", ["init-only", "init-rcvr", "pw-compromise"])
+@pytest.mark.parametrize("engine", ["numpy", "auto"])
+def test_missing_stance_and_zero_capability_run(bargain_model, engine):
     """Situations KTAB refuses (an actor without salience or capability) run and leave that actor inert."""
     spec = get_model("smp")
     arrays = random_arrays(np.random.default_rng(6), 1, 5, 2)
@@ -296,7 +299,7 @@ def test_missing_stance_and_zero_capability_run():
     cap = arrays.capability.copy()
     cap[:, 1] = 0.0
     odd = ScenarioArrays(**{**arrays.__dict__, "mask": mask, "salience": sal, "capability": cap})
-    res = spec.run(odd)
+    res = spec.run(odd, bargain_model=bargain_model, engine=engine)
     assert np.isfinite(res.positions).all() and np.isfinite(res.forecast).all()
 
 

@@ -156,10 +156,14 @@ def bargains(x: np.ndarray, s: np.ndarray, c: np.ndarray, u: np.ndarray, p_iij: 
     bj_i, bj_j = interpolate(xi, si, pj, xj, sj, 1 - pj, opt.interpolation)
     if opt.bargain_model == "init-rcvr":
         return np.stack([bi_i, bj_i], axis=2), np.stack([bi_j, bj_j], axis=2)
-    # PWCompInterp; KTAB weighs both by the initiator's capability (brgnJIJ->actInit->sCap)
+    # PWCompInterp; KTAB weighs both by the initiator's capability (brgnJIJ->actInit->sCap). An initiator with
+    # no capability gets 0/0 = NaN bargains, as in KTAB (and the numba engine): no comparison with NaN holds,
+    # so they are never chosen. Not worth a warning.
     wi = (c * s.sum(-1))[:, :, None]
     wj = (c[:, :, None] * sj.sum(-1, keepdims=True))
-    return (((wi * bi_i + wj * bj_i) / (wi + wj))[:, :, None], ((wi * bi_j + wj * bj_j) / (wi + wj))[:, :, None])
+    with np.errstate(invalid="ignore"):
+        return (((wi * bi_i + wj * bj_i) / (wi + wj))[:, :, None],
+                ((wi * bi_j + wj * bj_j) / (wi + wj))[:, :, None])
 
 
 def step(x: np.ndarray, s: np.ndarray, c: np.ndarray, opt: SMPOptions,
