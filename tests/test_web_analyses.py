@@ -13,6 +13,7 @@ import yaml
 pytest.importorskip("fastapi")
 
 from stakes.web import Limits
+from stakes.web.limits import LimitError
 from tests.test_alignment_scenario import BASE
 from tests.web_fixtures import SMALL_YAML, make_client, upload, wait_job
 
@@ -120,3 +121,29 @@ def test_analyses_are_refused_early_with_a_reason():
         r = c.post(url, json={"kind": "forecast"})
         assert r.status_code == 422 and "body.kind" in r.json()["detail"]
         assert c.get("/api/jobs").json() == []  # nothing was started
+
+
+def test_alignment_work_grows_with_the_configurations_the_engine_visits():
+    from stakes.scenarios import builtin_scenario
+    from stakes.web.limits import alignment_work, check_alignment_work
+
+    # the exact engine visits 2^(n−1) configurations: five more actors, 32× the configurations
+    assert alignment_work(24, 2, 1, 10) / alignment_work(19, 2, 1, 10) > 30
+    # past the exact limit the heuristic's restarts × n² take over
+    assert alignment_work(80, 2, 1, 10) / alignment_work(40, 2, 1, 10) == pytest.approx(4)
+    assert alignment_work(30, 2, 3, 100) == 3 * alignment_work(30, 2, 1, 100)
+    # a small landscape costs at least its weights, as a model step does (actors² × issues)
+    assert alignment_work(4, 2, 1, 1000) >= 1001 * 4**2 * 2
+    seed = builtin_scenario("ukraine-2024-07")
+    check_alignment_work(seed, 1 + len(seed.variants), 100, Limits())  # the report's alignment: accepted
+    with pytest.raises(LimitError, match="max_work"):  # 2,000 exact landscapes of 2^23 configurations: refused
+        check_alignment_work(_scenario_with_actors(24), 1, 2_000, Limits())
+
+
+def _scenario_with_actors(n: int):
+    from stakes.scenario import Scenario
+
+    return Scenario.model_validate({
+        "id": "big", "title": "big", "issues": [{"id": "i", "name": "I", "scale_min": 0, "scale_max": 100}],
+        "actors": [{"id": f"a{k}", "name": f"A{k}", "capability": 1 + k} for k in range(n)],
+        "stances": [{"actor": f"a{k}", "issue": "i", "position": 4 * k, "salience": 50} for k in range(n)]})

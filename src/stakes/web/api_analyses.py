@@ -23,7 +23,7 @@ from ..uncertainty import MAX_CAPABILITY, MAX_POSITION_PCT, MAX_SALIENCE, Spread
 from ..variants import BASELINE, apply_variant
 from .api import ERRORS, Sid
 from .context import JobOut, WebContext, get_ctx
-from .limits import LimitError, Limits, check_work
+from .limits import LimitError, Limits, check_alignment_work
 from .tasks import alignment_task, sensitivity_task
 from .workspace import StaleEdit
 
@@ -99,7 +99,7 @@ def start_analysis(sid: Sid, body: AnalysisRequest, ctx: Ctx) -> dict[str, Any]:
     meta: dict[str, Any] = {"version": entry.version, "scenario": scenario, "seed": seed}
     if body.kind == "alignment":
         variants = _variants(scenario, body.variants, [BASELINE, *(v.id for v in scenario.variants)])
-        check_work(scenario, 1, len(variants), max(1, body.runs), ctx.limits)
+        check_alignment_work(scenario, len(variants), body.runs, ctx.limits)
         payload = {"scenario": scenario, "variants": variants, "runs": body.runs, "seed": seed}
         meta.update(models=["landscape"], variants=variants, runs=body.runs or None,
                     options={"engine": "auto", "predict": "global", "runs": body.runs})

@@ -20,7 +20,8 @@ class Limits:
     max_sim_runs: int = 20_000
     """Largest Monte Carlo run count of one simulation."""
     max_work: float = 2e8
-    """Largest estimated work of one job: runs × variants × models × actors² × issues."""
+    """Largest estimated work of one job: runs × variants × models × actors² × issues for a simulation; for an
+    alignment, :func:`alignment_work` (exponential in the actors up to the exact engine's limit)."""
     job_seconds: float = 120.0
     """Time limit of one job; a job still running then is stopped and reported as timed out."""
     max_running: int = 2
@@ -78,3 +79,50 @@ def check_work(scenario: Scenario, n_models: int, n_variants: int, runs: int, li
                          f"(runs × variants × models × actors² × issues) against a limit of "
                          f"{limits.max_work:.2g} (limit max_work); ask for fewer runs, models or variants, "
                          "or use the command line")
+
+
+EXACT_UNITS_PER_CONFIGURATION_ACTOR = 0.005
+"""Units of work of the exact landscape engine per configuration and actor. A unit is ~1e-7 s of a model step
+(``max_work`` = 2e8 is ~20 s); the exact engine takes ~0.5 ns per configuration × actor (measured at n = 20–24,
+2^(n−1) configurations: 4.7 ms at n = 20, 102 ms at n = 24)."""
+HEURISTIC_UNITS_PER_RESTART_PAIR = 20.0
+"""Units per restart × actors² of the heuristic engine (measured 1–3 µs per restart × n², n = 30–100)."""
+
+
+def alignment_work(n_actors: int, n_issues: int, n_variants: int, runs: int) -> float:
+    """Estimated work of an alignment job: each variant's landscape, plus ``runs`` Monte Carlo landscapes of
+    its side probabilities. Each landscape's weights come from a drawn scenario (actors² × issues, as a model
+    step), then the exact engine visits 2^(n−1) configurations, the heuristic restarts × n² (each used where
+    the alignment's ``auto`` engine uses it)."""
+    from ..alignment import AUTO_EXACT_MAX_N
+    from ..alignment.heuristic import DEFAULT_RESTARTS
+    from ..alignment.uncertainty import PER_RUN_EXACT_MAX_N
+
+    def one(exact: bool) -> float:
+        weights = float(n_actors**2 * n_issues)
+        if exact:
+            return weights + 2.0 ** (n_actors - 1) * n_actors * EXACT_UNITS_PER_CONFIGURATION_ACTOR
+        return weights + DEFAULT_RESTARTS * n_actors**2 * HEURISTIC_UNITS_PER_RESTART_PAIR
+
+    return n_variants * (one(n_actors <= AUTO_EXACT_MAX_N) + runs * one(n_actors <= PER_RUN_EXACT_MAX_N))
+
+
+def check_alignment_work(scenario: Scenario, n_variants: int, runs: int, limits: Limits) -> None:
+    """Refuse an alignment whose estimated work (:func:`alignment_work`) passes ``max_work``."""
+    if runs > limits.max_sim_runs:
+        raise LimitError(f"{runs} Monte Carlo runs asked for; this server runs at most {limits.max_sim_runs} "
+                         "per analysis (limit max_sim_runs)")
+    n = len(scenario.actors)
+    work = alignment_work(n, len(scenario.issues), n_variants, runs)
+    if work > limits.max_work:
+        raise LimitError(f"this alignment is too large for the server: {n} actors, {n_variants} variant(s) and "
+                         f"{runs:,} Monte Carlo runs are about {work:.2g} units of work (a landscape of n actors "
+                         f"costs 2^(n−1) configurations up to {_exact_max()} actors) against a limit of "
+                         f"{limits.max_work:.2g} (limit max_work); ask for fewer runs or variants, or use the "
+                         "command line (stakes align)")
+
+
+def _exact_max() -> int:
+    from ..alignment.uncertainty import PER_RUN_EXACT_MAX_N
+
+    return PER_RUN_EXACT_MAX_N
