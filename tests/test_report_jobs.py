@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from stakes.report.jobs import InProcess, SecondProcess, second_process
+from stakes.report.jobs import second_process
+from stakes.workers import InProcess, SecondProcess
 
 
 def _broken_start() -> None:

@@ -1,4 +1,4 @@
-from .cli import main
+from .cli import entry
 
 if __name__ == "__main__":  # not in a spawned worker, which imports this module as ``__mp_main__``
-    main()
+    entry()

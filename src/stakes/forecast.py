@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PROBABILITY_RUNS = 200
+"""Monte Carlo runs behind a thesis probability under a model without its own predictive distribution."""
 SIDE_PROBABILITY_RUNS = 48
 """Runs of the side theses' landscape Monte Carlo in a forecast (each an exact 2^(n−1) enumeration: ~5 ms at
 n = 20); ``stakes align --runs`` and the report take more."""
-"""Monte Carlo runs behind a thesis probability under a model without its own predictive distribution."""
 
 
 @dataclass
@@ -79,31 +79,41 @@ class Forecast:
         return pd.DataFrame(rows, columns=["variant", "model", "issue", "value", "n_rounds"])
 
     def trajectories(self) -> pd.DataFrame:
-        """``variant, model, issue, round, actor, position`` plus the round's ``forecast``."""
+        """``variant, model, round, actor, issue, position`` plus the round's ``forecast`` (NaN past the rounds
+        a model reports one for; no column when no model does): one row per round × actor × issue with a
+        stance, in that order. Built from the arrays directly (pandas' reshaping took 0.4 s for the built-in
+        scenario's 15,000 rows)."""
         import pandas as pd
 
-        frames = []
+        columns: dict[str, list[np.ndarray]] = {k: [] for k in ("variant", "model", "round", "actor", "issue",
+                                                               "position", "forecast")}
         for (variant, model), res in self.results.items():
             if res.positions is None:
                 continue
             arr = self.arrays[variant]
             pos = res.positions[0]  # (T, n, d)
-            t, _n, _d = pos.shape
-            idx = pd.MultiIndex.from_product([range(t), arr.actor_ids, arr.issue_ids],
-                                             names=["round", "actor", "issue"])
-            f = pd.DataFrame({"position": pos.reshape(-1)}, index=idx).reset_index()
-            mask = pd.Series(arr.mask.reshape(-1).tolist() * t)
-            f = f[mask.to_numpy()]
+            t, n, d = pos.shape
+            keep = np.tile(arr.mask.reshape(-1), t)
+            rounds = np.repeat(np.arange(t), n * d)[keep]
+            issue = np.tile(np.arange(d), t * n)[keep]
+            forecast = np.full(rounds.size, np.nan)
             if res.forecasts is not None:
-                fc = pd.DataFrame(res.forecasts[0], columns=list(arr.issue_ids))
-                fc = fc.reset_index(names="round").melt(id_vars="round", var_name="issue", value_name="forecast")
-                f = f.merge(fc, on=["round", "issue"], how="left")
-            f.insert(0, "model", model)
-            f.insert(0, "variant", variant)
-            frames.append(f)
-        if not frames:
-            return pd.DataFrame(columns=["variant", "model", "round", "actor", "issue", "position", "forecast"])
-        return pd.concat(frames, ignore_index=True)
+                known = np.asarray(res.forecasts[0], dtype=float)  # (T', d)
+                has = rounds < known.shape[0]
+                forecast[has] = known[rounds[has], issue[has]]
+            columns["variant"].append(np.full(rounds.size, variant, dtype=object))
+            columns["model"].append(np.full(rounds.size, model, dtype=object))
+            columns["round"].append(rounds)
+            actor = np.tile(np.repeat(np.arange(n), d), t)[keep]
+            columns["actor"].append(np.asarray(arr.actor_ids, dtype=object)[actor])
+            columns["issue"].append(np.asarray(arr.issue_ids, dtype=object)[issue])
+            columns["position"].append(pos.reshape(-1)[keep])
+            columns["forecast"].append(forecast)
+        if not columns["round"]:
+            return pd.DataFrame(columns=list(columns))
+        if all(res.forecasts is None for res in self.results.values() if res.positions is not None):
+            del columns["forecast"]
+        return pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
 
     def final_positions(self) -> pd.DataFrame:
         """``variant, model, actor, issue, position`` — each actor's last position, for models that move actors

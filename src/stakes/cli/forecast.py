@@ -89,31 +89,46 @@ def forecast_command(
     max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
-    sc = load(scenario, max_input_mb)
-    params = parse_params(param)
-    chosen = model or sc.default_models
-    note_unused(params, chosen)
-    if rounds is not None:
-        from ..models import get_model
+    from ..store.record import record_forecast, start_recorder
+    from ..workers import SecondProcess
 
-        for m in chosen:
-            if any(p.name == "rounds" for p in get_model(m).parameters):
-                params.setdefault(m, {})["rounds"] = rounds
-    with located(scenario):
-        result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
-    if output is OutputFormat.json:
-        typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
-    elif output is OutputFormat.csv:
-        typer.echo(forecast_csv(result), nl=False)
-    else:
-        print_forecast(result)
-        if show_rounds:
-            print_rounds(result)
-    # the answer first, then the record (1–3 s: the store's imports, its tables, 15k trajectory rows)
-    sys.stdout.flush()
-    from ..store import record_forecast
+    recorder = start_recorder(db)  # a second process imports the store's modules while this one forecasts
+    done = False
+    try:
+        sc = load(scenario, max_input_mb)
+        params = parse_params(param)
+        chosen = model or sc.default_models
+        note_unused(params, chosen)
+        if rounds is not None:
+            from ..models import get_model
 
-    record_forecast(result, db, params=params or None)
+            for m in chosen:
+                if any(p.name == "rounds" for p in get_model(m).parameters):
+                    params.setdefault(m, {})["rounds"] = rounds
+        with located(scenario):
+            result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
+        recording = None
+        if isinstance(recorder, SecondProcess):  # recorded there while the answer is printed here
+            result.verdicts()  # (the side theses' Monte Carlo and the diagnostics: computed once, sent with it)
+            result.diagnostics()
+            recording = recorder.submit(record_forecast, result, db, params=params or None)
+        if output is OutputFormat.json:
+            typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
+        elif output is OutputFormat.csv:
+            typer.echo(forecast_csv(result), nl=False)
+        else:
+            print_forecast(result)
+            if show_rounds:
+                print_rounds(result)
+        sys.stdout.flush()  # the answer first, then the record
+        if recording is None and recorder is not None:
+            recording = recorder.submit(record_forecast, result, db, params=params or None)
+        if recording is not None:
+            recording.result()
+        done = True
+    finally:
+        if recorder is not None:
+            recorder.shutdown(wait=done)
     if report is not None:
         from ..report import write_report
 

@@ -13,91 +13,18 @@ returns plain results and notes (a skipped part says why); nothing is printed in
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import os
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import StakesError
 from ..scenario import Scenario
 from ..uncertainty import SpreadOverride
+from ..workers import InProcess, SecondProcess, start_worker
 
 
-class InProcess:
-    """An executor that runs each job at once, here (the interface of ``concurrent.futures``)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to whoever asks for the result, as a pool would
-            future.set_exception(exc)
-        return future
-
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        return None
-
-
-def second_process(parallel: bool = True) -> Any:
-    """A one-worker pool, already starting (call it before the forecast), or :class:`InProcess` unless
-    ``parallel`` and this process may use two cores or more."""
-    if not parallel or _usable_cores() < 2:
-        return InProcess()
-    import multiprocessing
-
-    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_import_chart_modules)
-    worker = SecondProcess(pool)
-    worker.submit(int)  # the worker starts now (a pool starts one at its first job) and imports the chart modules
-    return worker
-
-
-class SecondProcess:
-    """The worker pool, whose jobs are done here instead if the worker is lost (e.g. a spawned worker cannot
-    import the ``__main__`` of a program run from standard input)."""
-
-    def __init__(self, pool: cf.ProcessPoolExecutor) -> None:
-        self.pool = pool
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Job:
-        return Job(self.pool, fn, args, kwargs)
-
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        if not wait:  # after an error or Ctrl-C: not waiting for a job it is running
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
-                process.terminate()
-        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
-
-
-class Job:
-    """A job sent to the worker; :meth:`result` runs it here if the worker broke before finishing it."""
-
-    def __init__(self, pool: cf.ProcessPoolExecutor, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-                 ) -> None:
-        self.call = fn, args, kwargs
-        try:
-            self.future: cf.Future | None = pool.submit(fn, *args, **kwargs)
-        except BrokenProcessPool:
-            self.future = None
-
-    def done(self) -> bool:
-        return self.future is None or self.future.done()
-
-    def result(self) -> Any:
-        if self.future is not None:
-            try:
-                return self.future.result()
-            except BrokenProcessPool:
-                pass
-        fn, args, kwargs = self.call
-        return fn(*args, **kwargs)
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        return os.cpu_count() or 1
+def second_process(parallel: bool = True) -> InProcess | SecondProcess:
+    """A one-worker pool, already starting and importing the chart modules (call it before the forecast), or
+    :class:`InProcess` unless ``parallel`` and this process may use two cores or more."""
+    return start_worker(_import_chart_modules, parallel)
 
 
 def _import_chart_modules() -> None:

@@ -14,7 +14,36 @@ from .paths import recording_disabled
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
+    from ..workers import InProcess, SecondProcess
     from .api import Recording
+
+
+def start_recorder(db_url: str | None = None) -> InProcess | SecondProcess | None:
+    """None when recording is off; else where to record (``recorder.submit(record_forecast, ...)``): a second
+    process that imports what recording needs while this one computes (:mod:`stakes.workers`; in this process
+    on a single core). Shut it down when done (``shutdown(wait=False)`` after an error)."""
+    if recording_disabled(db_url):
+        return None
+    from ..workers import start_worker
+
+    return start_worker(_import_recording_modules)
+
+
+def _import_recording_modules() -> None:
+    """What recording a forecast loads (~1.5 s), loaded before the result arrives."""
+    import sqlite3  # noqa: F401
+
+    import sqlalchemy.dialects.sqlite  # noqa: F401  (loaded by the first connection otherwise)
+    from sqlalchemy.orm import configure_mappers
+
+    from .. import alignment, diagnostics, forecast  # noqa: F401  (the result arrives pickled)
+    from ..io import yaml_io  # noqa: F401  (the scenario is stored as YAML)
+    from ..models import list_models
+    from ..report import tidy  # noqa: F401  (pandas)
+    from . import api  # noqa: F401  (SQLAlchemy, the schema)
+
+    list_models()  # every model's parameters are stored as resolved
+    configure_mappers()
 
 
 def resolved_parameters(scenario: Scenario, models: Sequence[str],
