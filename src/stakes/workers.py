@@ -10,6 +10,7 @@ the ``__main__`` of a program read from standard input), its jobs are done in th
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import os
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -40,7 +41,7 @@ def start_worker(initializer: Callable[[], None], parallel: bool = True) -> InPr
 
     try:
         pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=initializer)
+                                      initializer=_initialize, initargs=(initializer,))
     except (OSError, ImportError, NotImplementedError):  # no semaphores here (e.g. no /dev/shm): one process
         return InProcess()
     worker = SecondProcess(pool)
@@ -92,6 +93,13 @@ class Job:
                 pass
         fn, args, kwargs = self.call
         return fn(*args, **kwargs)
+
+
+def _initialize(initializer: Callable[[], None]) -> None:
+    """The worker's start: ``initializer`` (imports), then the objects it made are put out of the cyclic
+    collector's reach (:func:`gc.freeze`): each full collection during a job would walk them all again."""
+    initializer()
+    gc.freeze()
 
 
 def usable_cores() -> int:
