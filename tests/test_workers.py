@@ -1,4 +1,5 @@
-"""The report's second process: jobs come back from the worker, or are done here when the worker is lost."""
+"""The second process (stakes.workers) of the report and of recording: jobs come back from the worker, or are
+done here when the worker is lost."""
 
 from __future__ import annotations
 
@@ -48,3 +49,20 @@ def test_a_job_error_is_raised_not_redone() -> None:
 
 def test_no_second_process_unless_asked() -> None:
     assert isinstance(second_process(parallel=False), InProcess)
+
+
+def test_the_recorder_is_a_second_process_only_where_it_can_pay(monkeypatch, tmp_path):
+    from stakes import workers
+    from stakes.store.record import start_recorder
+
+    assert start_recorder("off") is None  # recording off: nothing started
+    monkeypatch.setattr(workers, "usable_cores", lambda: 1)
+    assert isinstance(start_recorder(str(tmp_path / "runs.db")), InProcess)  # one core: recorded here
+    monkeypatch.setattr(workers, "usable_cores", lambda: 2)
+    recorder = start_recorder(str(tmp_path / "runs.db"))
+    try:
+        assert isinstance(recorder, SecondProcess)
+        assert recorder.submit(_worker_pid, 0).result() != os.getpid()
+    finally:
+        recorder.shutdown()
+    assert not (tmp_path / "runs.db").exists()  # starting it opens no store
