@@ -28,6 +28,7 @@ def second_process(parallel: bool = True) -> InProcess | SecondProcess:
 
 
 def _import_chart_modules() -> None:
+    from .. import forecast  # noqa: F401  (the forecast arrives pickled)
     from . import plots, rounds, sections  # noqa: F401  (matplotlib and pandas, before the first job arrives)
 
 
