@@ -78,15 +78,17 @@ def forecast_figure(issue: Issue, forecast: pd.DataFrame, positions: pd.DataFram
             ys = np.array([variants.index(v) for v in sub["variant"]], dtype=float) + offsets[model]
             _bands(ax, [pred.get((v, model)) for v in sub["variant"]], [mc.get((v, model)) for v in sub["variant"]],
                    ys, lane, color)
-            ax.scatter(sub["value"], ys, marker=MARKERS[k % len(MARKERS)], s=30, color=color, zorder=3,
-                       edgecolor="white", linewidth=0.5)
+            # markers as a Line2D without a line (a scatter collection costs ~6 ms a call)
+            ax.plot(sub["value"].to_numpy(dtype=float), ys, linestyle="none", marker=MARKERS[k % len(MARKERS)],
+                    markersize=30**0.5, color=color, markeredgecolor="white", markeredgewidth=0.5, zorder=3)
         for r in range(1, len(variants) + (1 if has_actors else 0)):
             ax.axhline(r - 0.5, color="#e4e4e8", linewidth=0.6, zorder=0)
         y_ticks = list(range(len(variants)))
         if has_actors:
             y = len(variants) - 0.5 + ACTOR_ROW_IN / row_in / 2
             y_ticks.append(y)
-            ax.scatter(positions["position"], [y] * len(positions), marker="|", s=160, color="#555555")
+            ax.plot(positions["position"].to_numpy(dtype=float), [y] * len(positions), linestyle="none", marker="|",
+                    markersize=160**0.5, markeredgewidth=1.5, color="#555555")
             for (pos, text), level in zip(texts, levels, strict=True):
                 if level >= 0:
                     ax.annotate(text, (pos, y), xytext=(0, -9 - LEVEL_PT * level), textcoords="offset points",
