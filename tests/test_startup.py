@@ -62,3 +62,25 @@ def test_a_kernel_about_to_compile_is_announced_once(caplog):
         caplog.clear()
         announce_compile(kernel, "test")  # compiled in this process now: nothing to say
         assert caplog.text == ""
+
+
+def test_the_program_freezes_the_heap_after_main_whatever_its_exit(monkeypatch):
+    """``stakes.cli.entry`` (console script, ``python -m stakes``) runs ``main`` and then freezes the heap, so
+    the interpreter's last collections do not walk it; ``main`` alone (called by tests) does not."""
+    import tomllib
+    from pathlib import Path
+
+    import stakes.cli as cli
+
+    calls: list[str] = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sys, "argv", ["stakes", "no-such-command"])
+    with pytest.raises(SystemExit) as exit_info:  # an error exit still freezes
+        cli.entry()
+    assert exit_info.value.code == 2 and calls == ["freeze"]
+    monkeypatch.setattr(sys, "argv", ["stakes", "--help"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert calls == ["freeze"]  # main alone does not
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["stakes"] == "stakes.cli:entry"
