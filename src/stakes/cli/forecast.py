@@ -89,12 +89,11 @@ def forecast_command(
     max_input_mb: Annotated[float | None, max_input_option()] = None,
 ) -> None:
     """Forecast the outcome of every issue under the baseline and each variant."""
-    from ..store.record import record_forecast, start_recorder
+    from ..store.record import record_forecast, recorder
     from ..workers import SecondProcess
 
-    recorder = start_recorder(db)  # a second process imports the store's modules while this one forecasts
-    done = False
-    try:
+    # a second process imports the store's modules while this one forecasts, then records while it prints
+    with recorder(db) as where:
         sc = load(scenario, max_input_mb)
         params = parse_params(param)
         chosen = model or sc.default_models
@@ -108,10 +107,10 @@ def forecast_command(
         with located(scenario):
             result = forecast(sc, models=model or None, variants=variant or None, params=params or None)
         recording = None
-        if isinstance(recorder, SecondProcess):  # recorded there while the answer is printed here
+        if isinstance(where, SecondProcess):  # recorded there while the answer is printed here
             result.verdicts()  # (the side theses' Monte Carlo and the diagnostics: computed once, sent with it)
             result.diagnostics()
-            recording = recorder.submit(record_forecast, result, db, params=params or None)
+            recording = where.submit(record_forecast, result, db, params=params or None)
         if output is OutputFormat.json:
             typer.echo(strict_json.dumps(forecast_payload(result), indent=2, default=float))
         elif output is OutputFormat.csv:
@@ -121,14 +120,10 @@ def forecast_command(
             if show_rounds:
                 print_rounds(result)
         sys.stdout.flush()  # the answer first, then the record
-        if recording is None and recorder is not None:
-            recording = recorder.submit(record_forecast, result, db, params=params or None)
+        if recording is None and where is not None:
+            recording = where.submit(record_forecast, result, db, params=params or None)
         if recording is not None:
             recording.result()
-        done = True
-    finally:
-        if recorder is not None:
-            recorder.shutdown(wait=done)
     if report is not None:
         from ..report import write_report
 

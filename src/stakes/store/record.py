@@ -19,14 +19,30 @@ if TYPE_CHECKING:
 
 
 def start_recorder(db_url: str | None = None) -> InProcess | SecondProcess | None:
-    """None when recording is off; else where to record (``recorder.submit(record_forecast, ...)``): a second
-    process that imports what recording needs while this one computes (:mod:`stakes.workers`; in this process
-    on a single core). Shut it down when done (``shutdown(wait=False)`` after an error)."""
+    """Where to record a forecast: a second process that imports what recording needs while this one
+    computes (:mod:`stakes.workers`; ``recorder.submit(record_forecast, ...)``), this process on a single core,
+    or None when recording is off. Shut it down when done (``shutdown(wait=False)`` after an error);
+    :func:`recorder` does both. (``stakes simulate`` records in its own process: pandas is loaded there
+    already, and a worker still importing when a short simulation ended made that command slower.)"""
     if recording_disabled(db_url):
         return None
     from ..workers import start_worker
 
     return start_worker(_import_recording_modules)
+
+
+@contextlib.contextmanager
+def recorder(db_url: str | None = None) -> Iterator[InProcess | SecondProcess | None]:
+    """:func:`start_recorder` for a block: the worker is stopped at its end, at once if the block failed (a
+    record it was writing is rolled back by the database)."""
+    where = start_recorder(db_url)
+    done = False
+    try:
+        yield where
+        done = True
+    finally:
+        if where is not None:
+            where.shutdown(wait=done)
 
 
 def _import_recording_modules() -> None:
