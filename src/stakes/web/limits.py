@@ -109,6 +109,8 @@ def alignment_work(n_actors: int, n_issues: int, n_variants: int, runs: int) -> 
 
 def check_alignment_work(scenario: Scenario, n_variants: int, runs: int, limits: Limits) -> None:
     """Refuse an alignment whose estimated work (:func:`alignment_work`) passes ``max_work``."""
+    from ..alignment.uncertainty import PER_RUN_EXACT_MAX_N
+
     if runs > limits.max_sim_runs:
         raise LimitError(f"{runs} Monte Carlo runs asked for; this server runs at most {limits.max_sim_runs} "
                          "per analysis (limit max_sim_runs)")
@@ -117,12 +119,7 @@ def check_alignment_work(scenario: Scenario, n_variants: int, runs: int, limits:
     if work > limits.max_work:
         raise LimitError(f"this alignment is too large for the server: {n} actors, {n_variants} variant(s) and "
                          f"{runs:,} Monte Carlo runs are about {work:.2g} units of work (a landscape of n actors "
-                         f"costs 2^(n−1) configurations up to {_exact_max()} actors) against a limit of "
+                         f"costs 2^(n−1) configurations up to {PER_RUN_EXACT_MAX_N} actors) against a limit of "
                          f"{limits.max_work:.2g} (limit max_work); ask for fewer runs or variants, or use the "
                          "command line (stakes align)")
 
-
-def _exact_max() -> int:
-    from ..alignment.uncertainty import PER_RUN_EXACT_MAX_N
-
-    return PER_RUN_EXACT_MAX_N
