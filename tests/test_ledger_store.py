@@ -138,12 +138,12 @@ def test_concurrent_writers_keep_one_linear_chain(db_url, small):  # noqa: F811
         try:
             with RunStore(db_url) as store:
                 ledger = LedgerStore(store)
-                for _ in range(3):
+                for _ in range(4):
                     ledger.append(new)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write) for _ in range(3)]
+    threads = [threading.Thread(target=write) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -151,4 +151,4 @@ def test_concurrent_writers_keep_one_linear_chain(db_url, small):  # noqa: F811
     assert errors == []
     with RunStore(db_url) as store:
         ledger = LedgerStore(store)
-        assert ledger.count() == 3 * 3 * 2 and ledger.verify().ok
+        assert ledger.count() == 4 * 4 * 2 and ledger.verify().ok

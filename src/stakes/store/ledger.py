@@ -72,8 +72,11 @@ class LedgerStore:
 
     def _append(self, new: NewEntries) -> list[int]:
         with self.store._write() as conn:
-            if conn.dialect.name == "postgresql":  # one appender at a time: the head read below decides the ids
+            # one appender at a time: the head read below decides the ids
+            if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+            elif conn.dialect.name == "sqlite":  # take the write lock before reading (pysqlite would BEGIN deferred
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # at the first INSERT, after the head was read)
             known = conn.execute(select(LedgerScenario.sha256).where(
                 LedgerScenario.sha256 == new.scenario_sha256)).first()
             if known is None:  # a writer racing us on the same scenario fails on the key and retries
