@@ -8,7 +8,9 @@ Shapes (``B`` = batch of perturbed copies, ``n`` = actors, ``d`` = issues):
 * ``salience`` ``(B, n, d)`` — in [0, 1] (files write 0–100);
 * ``mask`` ``(n, d)`` — True where the actor has a stance on the issue. Where False, salience and
   capability are 0 and the position is the issue's mid-point, so a model that weights by ``c·s`` ignores
-  the actor without special cases;
+  the actor without special cases. It may also be ``(B, n, d)``, one participation per row
+  (:meth:`ScenarioArrays.without_each_actor`): every model but the exchange model runs such a batch, each row
+  exactly as it would run alone;
 * ``scale_min``, ``scale_max``, ``status_quo`` ``(d,)`` — ``status_quo`` is NaN where an issue has none.
 
 The batch axis is always there (``B = 1`` for one scenario); :meth:`ScenarioArrays.batch` makes copies.
@@ -52,6 +54,10 @@ class ScenarioArrays:
     def span(self) -> np.ndarray:
         return self.scale_max - self.scale_min
 
+    def participation(self) -> np.ndarray:
+        """The mask as ``(B, n, d)`` (a read-only view when it is one ``(n, d)`` mask for all rows)."""
+        return np.broadcast_to(self.mask, self.position.shape)
+
     def weights(self) -> np.ndarray:
         """Capability × salience, ``(B, n, d)``, zero where there is no stance."""
         return self.capability * self.salience * self.mask
@@ -62,7 +68,17 @@ class ScenarioArrays:
             return np.repeat(a[:1], size, axis=0)
 
         return replace(self, capability=rep(self.capability), position=rep(self.position),
-                       salience=rep(self.salience))
+                       salience=rep(self.salience), mask=rep(self.mask) if self.mask.ndim == 3 else self.mask)
+
+    def without_each_actor(self) -> ScenarioArrays:
+        """``n`` rows of the first copy: row ``k`` without actor ``k`` (masked out, its capability and salience
+        0, as a variant's ``remove_actor`` leaves it), in one batch with a per-row mask."""
+        n = self.n_actors
+        mask = np.repeat(np.broadcast_to(self.mask, self.position.shape)[:1], n, axis=0)
+        mask[np.arange(n), np.arange(n)] = False
+        keep = mask.astype(float)
+        one = self.batch(n)
+        return replace(one, mask=mask, capability=one.capability * keep, salience=one.salience * keep)
 
     def take(self, index: int | slice | np.ndarray) -> ScenarioArrays:
         """A sub-batch."""
@@ -71,7 +87,7 @@ class ScenarioArrays:
             return out[None] if out.ndim == a.ndim - 1 else out
 
         return replace(self, capability=pick(self.capability), position=pick(self.position),
-                       salience=pick(self.salience))
+                       salience=pick(self.salience), mask=pick(self.mask) if self.mask.ndim == 3 else self.mask)
 
     def select_issues(self, issues: list[int]) -> ScenarioArrays:
         """The same scenario restricted to some issues (columns)."""
@@ -82,7 +98,7 @@ class ScenarioArrays:
             capability=self.capability[:, :, idx],
             position=self.position[:, :, idx],
             salience=self.salience[:, :, idx],
-            mask=self.mask[:, idx],
+            mask=self.mask[..., idx],
             scale_min=self.scale_min[idx],
             scale_max=self.scale_max[idx],
             status_quo=self.status_quo[idx],

@@ -22,13 +22,14 @@ on only 21 % of its issues; where it stampedes to a pole (22 % of issues) its er
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from .arrays import ScenarioArrays
 from .models import get_model
+from .models.jit import no_compiling
 
 Forecast = Any  # a stakes.forecast.Forecast (not imported: forecast.py calls this module)
 
@@ -54,6 +55,11 @@ class Diagnostic:
 
 
 def diagnose(result: Forecast, quick_mc: bool = True) -> list[Diagnostic]:
+    with no_compiling():  # side computations: a kernel only if it is compiled already
+        return _diagnose(result, quick_mc)
+
+
+def _diagnose(result: Forecast, quick_mc: bool) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for variant in result.variants:
         arrays = result.arrays[variant]
@@ -168,7 +174,7 @@ def _outside_band(result: Forecast, variant: str, model: str, a: ScenarioArrays,
 
 def _pivotal(result: Forecast) -> list[Diagnostic]:
     """Removing each actor in turn (masked out, as a variant's ``remove_actor`` would), on the baseline, for
-    the model that judges theses."""
+    the model that judges theses: the ``n`` scenarios without one actor run as one batch, a mask per row."""
     from .variants import BASELINE
 
     model = result.scenario.default_model if result.scenario.default_model in result.models else result.models[0]
@@ -181,13 +187,7 @@ def _pivotal(result: Forecast) -> list[Diagnostic]:
     spec = get_model(model)
     params = spec.resolve({**result.scenario.model_params(model), **result.params.get(model, {})})
     base = result.results[(BASELINE, model)].forecast[0]
-    moved = np.zeros((n, a.n_issues))
-    for k in range(n):
-        mask = a.mask.copy()
-        mask[k] = False
-        keep = mask[None].astype(float)
-        without = replace(a, mask=mask, capability=a.capability * keep, salience=a.salience * keep)
-        moved[k] = spec.run(without, **params).forecast[0] - base
+    moved = spec.run(a.without_each_actor(), **params).forecast - base  # (n, d)
     out = []
     for d, issue in enumerate(a.issue_ids):
         k = int(np.abs(moved[:, d]).argmax())

@@ -28,7 +28,7 @@ def _midpoint(arrays: ScenarioArrays) -> np.ndarray:
 
 
 def mean(arrays: ScenarioArrays) -> ModelResult:
-    m = arrays.mask[None].astype(float)
+    m = arrays.participation().astype(float)
     forecast = _safe_divide((arrays.position * m).sum(1), m.sum(1), _midpoint(arrays))
     return ModelResult(model="mean", forecast=forecast)
 

@@ -12,9 +12,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger("stakes.compile")
+_compiling = ContextVar("stakes_compiling_allowed", default=True)
+
+
+@contextmanager
+def no_compiling() -> Iterator[None]:
+    """Within it, ``engine="auto"`` takes a kernel only when it runs without compiling (for side computations
+    such as the diagnostics, which should never make a forecast wait for a compiler)."""
+    token = _compiling.set(False)
+    try:
+        yield
+    finally:
+        _compiling.reset(token)
+
+
+def may_compile() -> bool:
+    """False inside :func:`no_compiling`."""
+    return _compiling.get()
 
 
 def needs_compiling(dispatcher: Any) -> bool:

@@ -49,7 +49,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
-from ..jit import announce_compile, needs_compiling, threads_for
+from ..jit import announce_compile, may_compile, needs_compiling, threads_for
 from .numpy import run_rows as run_numpy
 from .reference import bdm_reference, check_params
 from .stable import HORIZON, stable_summary
@@ -85,7 +85,7 @@ def use_kernel(engine: str, rows: int, n: int, rounds: int) -> bool:
     if engine != "auto":
         return engine == "numba"
     work = rows * n * n
-    return work >= AUTO_NUMBA_WORK or (work * (rounds + 1) >= AUTO_CACHED_WORK and kernel_cached())
+    return (work >= AUTO_NUMBA_WORK and may_compile()) or (work * (rounds + 1) >= AUTO_CACHED_WORK and kernel_cached())
 
 
 def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None = None,
@@ -115,7 +115,7 @@ def bdm(arrays: ScenarioArrays, rounds: int = 8, Q: float = 1.0, T: float | None
         return np.ascontiguousarray(np.moveaxis(a, 2, 1).reshape(bsz * d, n), dtype=float)
 
     x, c, s = fold(arrays.position), fold(arrays.capability), fold(arrays.salience)
-    part = np.broadcast_to(arrays.mask.T[None], (bsz, d, n)).reshape(bsz * d, n)
+    part = np.moveaxis(arrays.participation(), 2, 1).reshape(bsz * d, n)
     # positions measured from each issue's scale minimum: an exact shift of a scale (a representable one) then
     # runs the very same arithmetic (a division by the span would break exact ties of positions on a grid)
     lo = np.tile(np.asarray(arrays.scale_min, dtype=float), bsz)[:, None]

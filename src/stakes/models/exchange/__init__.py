@@ -130,6 +130,8 @@ def _in_canonical_order(run):
     """``run`` wrapped so that with ``tie_break="first"`` it sees actors and issues sorted by id, and its
     result comes back in the caller's order; ``tie_break="decide"`` keeps the file order (Decide's)."""
     def wrapped(arrays: ScenarioArrays, rounds: int = 10, tie_break: str = "first", *args, **kw) -> ModelResult:
+        if arrays.mask.ndim != 2:
+            raise ValueError("the exchange model runs one mask for the whole batch, not one per row")
         actors, issues = canonical_order(arrays)
         identity = (actors == np.arange(len(actors))).all() and (issues == np.arange(len(issues))).all()
         if tie_break != "first" or identity:

@@ -40,7 +40,7 @@ import numpy as np
 from ...arrays import ScenarioArrays
 from ...errors import OptionError
 from ..base import ModelResult, ModelSpec, Parameter, register
-from ..jit import announce_compile, threads_for
+from ..jit import announce_compile, may_compile, threads_for
 from .kernels import (
     BARGAIN_MODELS,
     BIG_R_ADJUSTS,
@@ -183,7 +183,7 @@ def choose_engine(engine: str, opt: SMPOptions, runs: int, n: int):
                               "'stochastic' runs in the numpy engine (engine 'auto' or 'numpy')")
         return None
     work = runs * n ** 3
-    small = work < AUTO_NUMBA_WORK and not _kernel_loaded()
+    small = (work < AUTO_NUMBA_WORK or not may_compile()) and not _kernel_loaded()
     if engine == "auto" and small and not (work >= AUTO_CACHED_WORK and _kernel_cached()):
         return None
     kernel = numba_kernel()
