@@ -39,3 +39,16 @@ def test_compile_command_prepares_the_kernel_and_auto_then_uses_it(monkeypatch):
     np.testing.assert_allclose(cached.forecast, bdm(arr).forecast, atol=1e-9)
     np.testing.assert_allclose(cached.positions, bdm(arr, engine="numpy").positions, atol=1e-9)
     assert not bdm_module.use_kernel("auto", 1, 3, 8)  # tiny: numpy, whatever the cache holds
+
+
+def test_compile_bytecode_writes_pycache(tmp_path):
+    from stakes.kernels import compile_bytecode
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("X = 1\n")
+    (pkg / "sub" / "b.py").write_text("Y = 2\n")
+    assert compile_bytecode(pkg)
+    assert list((pkg / "__pycache__").glob("a.*.pyc")) and list((pkg / "sub" / "__pycache__").glob("b.*.pyc"))
+    (pkg / "bad.py").write_text("def (:\n")
+    assert not compile_bytecode(pkg)  # a file that does not compile: reported, not raised

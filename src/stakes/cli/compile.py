@@ -13,8 +13,13 @@ from .app import app, console
 def compile_command(
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only these models (repeatable).")] = None,
 ) -> None:
-    """Compile the models' numba kernels now (once after install; later runs load them from disk)."""
-    from ..kernels import compile_kernels
+    """Compile the models' numba kernels now (once after install; later runs load them from disk), and
+    stakes' Python bytecode."""
+    from ..kernels import compile_bytecode, compile_kernels
+
+    if not compile_bytecode():
+        console.print("stakes' Python bytecode could not be written everywhere (read-only install?): "
+                      "commands start a little slower", style="dim")
 
     def say(model: str) -> None:
         console.print(f"compiling the {model} kernels (numba) ...", style="dim")
