@@ -13,8 +13,10 @@ from .app import app, console
 def compile_command(
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only these models (repeatable).")] = None,
 ) -> None:
-    """Compile the models' numba kernels now (once after install; later runs load them from disk), and
-    stakes' Python bytecode."""
+    """Compile the models' numba kernels now (once after install; later runs load them from disk).
+
+    Also writes stakes' Python bytecode, which an editable install or PYTHONDONTWRITEBYTECODE leaves out.
+    """
     from ..kernels import compile_bytecode, compile_kernels
 
     if not compile_bytecode():
