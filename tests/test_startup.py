@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -84,3 +85,23 @@ def test_the_program_freezes_the_heap_after_main_whatever_its_exit(monkeypatch):
     assert calls == ["freeze"]  # main alone does not
     scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["stakes"] == "stakes.cli:entry"
+
+
+def test_report_with_a_second_process_never_imports_matplotlib_here(tmp_path):
+    """The charts are drawn in the second process; this one only assembles the page (importing matplotlib
+    here too cost ~0.6 s at the very end of the command)."""
+    from stakes.workers import usable_cores
+
+    if usable_cores() < 2:
+        pytest.skip("one usable core: the charts are drawn in this process")
+    out = tmp_path / "r.html"
+    code = ("import sys\n"
+            f"sys.argv = ['stakes', 'report', '--runs', '20', '--sobol', '8', '--align-runs', '0',"
+            f" '-o', {str(out)!r}]\n"
+            "from stakes.cli import main\ntry:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code\n"
+            "print('MATPLOTLIB', 'matplotlib' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "STAKES_DB": "off"})
+    assert proc.returncode == 0, proc.stderr
+    assert "MATPLOTLIB False" in proc.stdout
+    assert "<svg" in out.read_text()

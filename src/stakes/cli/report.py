@@ -190,7 +190,9 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         _close(pool, ok)
     if record:
         _record(sc, inputs, db)
-    return inputs, None
+    # the report shows the tidy tables already made for the charts (not made a second time)
+    shown = inputs.pop("tables")
+    return {**inputs, **shown}, None
 
 
 def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, variants: list[str] | None,
@@ -201,14 +203,10 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
     from ..report import jobs as job
     from ..report.tidy import forecast_tables, result_tables
 
-    inputs: dict[str, Any] = {"forecast_result": fc}
+    inputs: dict[str, Any] = {"forecast_result": fc, "tables": {}}
     drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}
-    # In this order the worker gets the forecast's and the simulation's charts before the sensitivity is
-    # computed here, and this process waits least for it at the end.
-    if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
-        step("alignment")
-        inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
-        _note_if(note)
+    # In this order the worker, which draws from the start, is never idle for long: the simulation's charts
+    # right after the round-by-round ones, then the forecast's; it waits least for it at the end.
     summary, n_runs = None, None
     if runs:
         from ..report.html import simulation_meta
@@ -224,9 +222,16 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
         meta = simulation_meta(inputs["simulation"], tables)
         summary, n_runs = tables.get("summary"), meta.get("runs")
         drawn["simulation"] = pool.submit(job.simulation_job, sc, tables, meta)
+        inputs["tables"]["simulation"] = tables
+    if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
+        step("alignment")
+        inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
+        _note_if(note)
     step("diagnostics")
     fc.diagnostics()
-    drawn["forecast"] = pool.submit(job.forecast_job, sc, forecast_tables(fc, trajectories=False), summary, n_runs)
+    shown = forecast_tables(fc, trajectories=False)  # the round-by-round section has its trajectories
+    drawn["forecast"] = pool.submit(job.forecast_job, sc, shown, summary, n_runs)
+    inputs["tables"]["forecast_result"] = shown
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
         step("sensitivity")
         inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]

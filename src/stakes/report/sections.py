@@ -2,7 +2,8 @@
 
 Every input may be a live result object or a mapping of the tidy tables it produces
 (:mod:`stakes.report.tidy`) — e.g. a run read back from the store. A section whose input is missing says
-"not computed".
+"not computed". The chart modules (matplotlib) are imported by the sections that draw, so a process that
+only assembles sections drawn elsewhere (``stakes report``'s first process) never imports them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import CloserThesis, Scenario, SideThesis, ThresholdThesis
-from . import plots, rounds
-from .forecast_chart import forecast_plot
 
 MAX_TRAJECTORY_VARIANTS = 9
 MAX_TRAJECTORY_ACTORS = 25
@@ -73,6 +72,8 @@ def forecast_section(sc: Scenario, tables: dict[str, pd.DataFrame], simulation: 
     """Per issue: the forecast table (with the 90 % interval of models that have one, and numbered marks for
     the diagnostics), the diagnostics themselves and the figure, which also draws the predictive intervals
     and — given the simulation's ``summary`` of ``runs`` runs — each simulated model's Monte Carlo 5–95 %."""
+    from .forecast_chart import forecast_plot  # the chart modules (matplotlib) only where a chart is drawn
+
     frame = tables.get("forecast")
     quantiles, diagnostics = tables.get("quantiles"), tables.get("diagnostics")
     if frame is None or frame.empty:
@@ -119,6 +120,8 @@ def _of_issue(frame: pd.DataFrame | None, issue: str) -> pd.DataFrame | None:
 def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     """One figure per dynamic model: a row per issue, a panel per variant (at most ``MAX_TRAJECTORY_VARIANTS``),
     the ``MAX_TRAJECTORY_ACTORS`` actors of largest capability."""
+    from . import rounds
+
     traj = tables.get("trajectories")
     if traj is None or traj.empty:
         return None
@@ -139,6 +142,8 @@ def rounds_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str, A
 
 
 def simulation_section(sc: Scenario, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> dict[str, Any] | None:
+    from . import plots
+
     summary, hist = tables.get("summary"), tables.get("histograms")
     if summary is None or summary.empty:
         return None
@@ -165,6 +170,8 @@ def sensitivity_section(sc: Scenario, tables: dict[str, pd.DataFrame]) -> dict[s
     Expects a table ``sensitivity`` (or ``indices``) with an input column (``input``/``parameter``/``name``),
     first-order (``S1``) and total (``ST``) indices, and optional ``issue``/``variant``/``model`` columns.
     """
+    from . import plots
+
     frame = tables.get("sensitivity", tables.get("indices"))
     if frame is None or frame.empty:
         return None
