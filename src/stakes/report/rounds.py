@@ -96,11 +96,10 @@ def _draw_row(ax, sub: pd.DataFrame, variants: Sequence[str], actors: Sequence[s
     """Every actor as one line through the row's panels; the forecast as one dashed black line."""
     n_cols = len(variants)
     xs = np.concatenate([np.append(k * step + np.arange(rounds + 1), np.nan) for k in range(n_cols)])
-    col = {v: k for k, v in enumerate(variants)}
-    slot = np.array([col.get(v, -1) for v in sub["variant"]]) * (rounds + 2) + sub["round"].to_numpy()
+    # get_indexer: -1 for a variant or actor not shown
+    slot = pd.Index(list(variants)).get_indexer(sub["variant"]) * (rounds + 2) + sub["round"].to_numpy()
     inside = (slot >= 0) & (sub["round"].to_numpy() <= rounds)
-    index = {a: j for j, a in enumerate(actors)}
-    rows = np.array([index.get(a, -1) for a in sub["actor"]])
+    rows = pd.Index(list(actors)).get_indexer(sub["actor"])
     keep = inside & (rows >= 0)
     grid = np.full((len(actors), xs.size), np.nan)
     grid[rows[keep], slot[keep]] = sub["position"].to_numpy(dtype=float)[keep]
