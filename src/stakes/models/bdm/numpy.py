@@ -18,7 +18,8 @@ profiled at n = 30: 256 rows 2× slower than 24); smaller chunks pay Python over
 Re-measured (stop 19, medians of 3–5 interleaved runs, rows of random 6-issue scenarios): the base of
 24 · 30² rows against twice and four times it — n = 10, 288 rows, 64 rounds: 0.41 / 0.33 / 0.33 s; n = 20:
 1.17 / 0.89 / 0.95 s; n = 30: 2.37 / 1.86 / 1.80 s; n = 30, 3,000 rows, 8 rounds: 3.64 / 3.38 / 3.42 s;
-n = 20, 6,000 rows: 3.37 / 3.28 / 3.05 s. Twice the old base is never slower than it."""
+n = 20, 6,000 rows: 3.37 / 3.28 / 3.05 s; the first call of a fresh process (the diagnostics' case), n = 20,
+288 rows: 1.59 s against 1.01 s (medians of 5). Twice the old base is never slower than it."""
 
 MAX_PERIOD = 16
 """A row whose positions after a round equal, bit for bit, those of 2..MAX_PERIOD rounds before cycles from
