@@ -72,7 +72,7 @@ class ScenarioArrays:
 
     def without_each_actor(self) -> ScenarioArrays:
         """``n`` rows of the first copy: row ``k`` without actor ``k`` (masked out, its capability and salience
-        0, as a variant's ``remove_actor`` leaves it), in one batch with a per-row mask."""
+        0, so every model sees it absent), in one batch with a per-row mask."""
         n = self.n_actors
         mask = np.repeat(np.broadcast_to(self.mask, self.position.shape)[:1], n, axis=0)
         mask[np.arange(n), np.arange(n)] = False
