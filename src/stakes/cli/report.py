@@ -183,27 +183,28 @@ def _compute(sc: Scenario, runs: int, models: list[str] | None, variants: list[s
         step("forecasting")
         fc = forecast(sc, models=models, variants=variants, params=params)
         _freeze_heap()
-        inputs = _run_jobs(sc, fc, runs, models, variants, sobol, step, pool, alignment_runs, seed, params,
+        inputs, shown = _run_jobs(sc, fc, runs, models, variants, sobol, step, pool, alignment_runs, seed, params,
                            override)
         ok = True
     finally:
         _close(pool, ok)
     if record:
         _record(sc, inputs, db)
-    # the report shows the tidy tables already made for the charts (not made a second time)
-    shown = inputs.pop("tables")
+    # the page is assembled from the tidy tables already made for the charts (not made a second time)
     return {**inputs, **shown}, None
 
 
 def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, variants: list[str] | None,
               sobol: int, step: Callable[..., None], pool: Any, alignment_runs: int | None,
               seed: int | None, params: dict[str, dict[str, Any]] | None, override: SpreadOverride | None
-              ) -> dict[str, Any]:
-    """Each chart job goes to ``pool`` as soon as its inputs exist; the rest runs here."""
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each chart job goes to ``pool`` as soon as its inputs exist; the rest runs here. Returns the report's
+    inputs (live results, for recording) and the tidy tables made for the charts (for the page)."""
     from ..report import jobs as job
     from ..report.tidy import forecast_tables, result_tables
 
-    inputs: dict[str, Any] = {"forecast_result": fc, "tables": {}}
+    inputs: dict[str, Any] = {"forecast_result": fc}
+    shown: dict[str, Any] = {}  # tidy tables made here for the chart jobs, by report input
     drawn = {"rounds": pool.submit(job.rounds_job, sc, fc)}
     # In this order the worker, which draws from the start, is never idle for long: the simulation's charts
     # right after the round-by-round ones, then the forecast's; it waits least for it at the end.
@@ -222,16 +223,15 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
         meta = simulation_meta(inputs["simulation"], tables)
         summary, n_runs = tables.get("summary"), meta.get("runs")
         drawn["simulation"] = pool.submit(job.simulation_job, sc, tables, meta)
-        inputs["tables"]["simulation"] = tables
+        shown["simulation"] = tables
     if alignment_runs is not None:  # before the verdicts: they take its side-thesis runs (share_side_runs)
         step("alignment")
         inputs["alignment"], note = job.alignment_job(sc, fc.variants, alignment_runs, seed)
         _note_if(note)
     step("diagnostics")
     fc.diagnostics()
-    shown = forecast_tables(fc, trajectories=False)  # the round-by-round section has its trajectories
-    drawn["forecast"] = pool.submit(job.forecast_job, sc, shown, summary, n_runs)
-    inputs["tables"]["forecast_result"] = shown
+    shown["forecast_result"] = forecast_tables(fc, trajectories=False)  # the rounds section has trajectories
+    drawn["forecast"] = pool.submit(job.forecast_job, sc, shown["forecast_result"], summary, n_runs)
     if sobol:  # the ensemble carries its own distribution: Sobol indices are of the models it combines
         step("sensitivity")
         inputs["sensitivity"], note = job.sensitivity_job(sc, [m for m in fc.models if m != "ensemble"]
@@ -244,7 +244,7 @@ def _run_jobs(sc: Scenario, fc: Any, runs: int, models: list[str] | None, varian
     if not all(d.done() for d in drawn.values()):
         step("waiting for the second process (charts)")
     inputs["built"] = {key: d.result() for key, d in drawn.items()}
-    return inputs
+    return inputs, shown
 
 
 def _note_if(note: str | None) -> None:

@@ -4,7 +4,7 @@ Each section's charts are a job sent as soon as its inputs exist: the round-by-r
 forecast, then the simulation histograms, the forecast charts and the sensitivity drivers. With two cores or
 more (and unless ``--no-parallel``) they go to one worker process started before anything is computed
 (:func:`second_process`): it imports matplotlib and the chart modules (~2.5 s) while this process forecasts,
-then draws while this one computes the alignment, the simulation, the diagnostics and the sensitivity.
+then draws while this one computes the simulation, the alignment, the diagnostics and the sensitivity.
 The worker is spawned, not forked: a fork after the forecast would copy numba's OpenMP threads, which are not
 fork-safe, and a fork before it would share nothing worth having. Otherwise the jobs run in this process,
 one after the other (:class:`InProcess`). Where a job runs changes nothing in the report (tested). Each job
